@@ -1,0 +1,1 @@
+"""Models and their training: importable without Temporal or FastAPI."""
