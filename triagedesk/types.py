@@ -153,6 +153,12 @@ class Triage(Model):
     heads: dict[str, HeadDetail] = Field(default_factory=dict)
 
 
+class SlaPause(Model):
+    start: datetime
+    end: datetime | None = None
+    reason: str = "awaiting_requester"
+
+
 class Sla(Model):
     ack_due_at: datetime | None = None
     resolve_due_at: datetime | None = None
@@ -163,9 +169,8 @@ class Sla(Model):
     breach_risk: float | None = None
     ack_warned: bool = False
     resolve_warned: bool = False
-    paused_at: datetime | None = None
-    paused_seconds: float = 0.0
     resolved_at: datetime | None = None
+    pauses: list[SlaPause] = Field(default_factory=list)
 
 
 class Ticket(Model):
@@ -189,6 +194,7 @@ class Ticket(Model):
     queue: str | None = None
     assignee: str | None = None
     triage: Triage | None = None
+    triage_decision: str | None = None  # accepted | overridden, once an agent has looked
     suggested_articles: list[Article] = Field(default_factory=list)
     sla: Sla = Field(default_factory=Sla)
     escalations: list[Escalation] = Field(default_factory=list)
@@ -198,6 +204,7 @@ class Ticket(Model):
     resolution: str | None = None
     csat: int | None = None
     reopen_count: int = 0
+    reassignment_count: int = 0
     redactions: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
@@ -248,7 +255,11 @@ class DeskConfig(Model):
     auto_close: SlaTarget = SlaTarget(seconds=5 * 8 * 3600, business=True)
     tier_queues: dict[int, str] = Field(default_factory=dict)
     escalation_queues: dict[str, dict[int, str]] = Field(default_factory=dict)
+    categories: list[str] = Field(default_factory=list)
+    queues: list[str] = Field(default_factory=list)
     search_attributes: bool = True
+    # Continue-as-new once the run's history passes this many events (or when Temporal suggests).
+    history_limit: int = 8000
 
 
 # --- workflow, activity and update messages --------------------------------------------------
@@ -258,6 +269,7 @@ class TicketWorkflowInput(Model):
     ticket_id: str
     request: TicketRequest
     created_at: datetime
+    submitted_by: str = "intake"
     # Set only when continuing as new: the ticket carried over and the desk configuration.
     ticket: Ticket | None = None
     config: DeskConfig | None = None
