@@ -117,6 +117,8 @@ class TicketMachine:
     def check(self, action: str, inp: ActionInput | None = None) -> None:
         """Raise unless `action` may run now; used by the workflow's update validators."""
         status = self.ticket.status
+        if action in ("approve", "reject") and isinstance(inp, DecisionInput):
+            self._decidable(inp)  # "escalation 1 is already rejected" says more than the status
         if status not in ALLOWED[action]:
             allowed = " or ".join(sorted(s.value for s in ALLOWED[action]))
             raise InvalidState(

@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.automation import apply_triage, fallback_triage, fire_timer
     from workflows.clocks import Timer
     from workflows.lifecycle import InvalidInput, InvalidState, NotFound, TicketMachine
+    from workflows.opening import opening
 
 CONFIG_TIMEOUT = timedelta(seconds=30)
 TRIAGE_TIMEOUT = timedelta(minutes=2)
@@ -115,25 +116,9 @@ class TicketWorkflow:
         config: DeskConfig = await workflow.execute_local_activity(
             "load_desk_config", result_type=DeskConfig, start_to_close_timeout=CONFIG_TIMEOUT
         )
-        request = inp.request
-        ticket = Ticket(
-            id=inp.ticket_id,
-            **request.model_dump(exclude={"redactions"}),
-            redactions=request.redactions,
-            created_at=inp.created_at,
-            updated_at=inp.created_at,
-        )
+        ticket, created = opening(inp)
         machine = TicketMachine(ticket, config)
-        machine.emit(
-            "created",
-            inp.submitted_by,
-            inp.created_at,
-            channel=request.channel.value,
-            requester_id=request.requester.id,
-            service=request.service,
-            subject=request.subject,
-            redactions=request.redactions,
-        )
+        machine.outbox.events.append(created)
         self._machine = machine
         return machine
 

@@ -1,0 +1,72 @@
+"""FastAPI dependencies: the app context, the authenticated principal, permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.auth import Principal
+from api.context import AppContext
+from api.errors import ApiError
+
+bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer <token>`")
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+_UNAUTHORIZED = {"WWW-Authenticate": "Bearer"}
+
+
+def authenticate(
+    context: ContextDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise ApiError(
+            401,
+            "unauthorized",
+            "send an API token as `Authorization: Bearer <token>`",
+            headers=_UNAUTHORIZED,
+        )
+    principal = context.tokens.authenticate(credentials.credentials)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "the API token is not valid", headers=_UNAUTHORIZED)
+    if context.tokens.is_expired(principal):
+        raise ApiError(
+            401,
+            "token_expired",
+            "the API token has expired; ask an admin for a new one",
+            headers=_UNAUTHORIZED,
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+def require(permission: str) -> Callable[[Principal], Principal]:
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.can(permission):
+            raise ApiError(
+                403,
+                "forbidden",
+                f"a {principal.role.value} token may not do this (needs {permission})",
+            )
+        return principal
+
+    return check
+
+
+# Principals allowed one kind of work; routes declare these, the roles live in api.auth.
+TicketCreator = Annotated[Principal, Depends(require("tickets:create"))]
+TicketReader = Annotated[Principal, Depends(require("tickets:read"))]
+TicketActor = Annotated[Principal, Depends(require("tickets:act"))]
+EscalationDecider = Annotated[Principal, Depends(require("escalations:decide"))]
