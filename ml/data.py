@@ -58,7 +58,9 @@ class Dataset:
     def texts(self) -> list[str]:
         """The cleaned model text of every row (computed once)."""
         if self._texts is None:
-            self._texts = [clean_text(s, d) for s, d in zip(self.subjects, self.descriptions)]
+            self._texts = [
+                clean_text(s, d) for s, d in zip(self.subjects, self.descriptions, strict=True)
+            ]
         return self._texts
 
 
