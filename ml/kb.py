@@ -1,0 +1,351 @@
+"""The knowledge base: Markdown articles embedded into Qdrant, searched one hit per article.
+
+Each import is a full rebuild into a new versioned collection behind the alias (ml/kb_index.py),
+so re-importing never duplicates, an edited article is replaced and a shortened one loses the
+chunks it no longer has. Point ids are uuid5(article id, chunk index): the same chunk keeps its id
+from one version to the next. A file that fails to parse is reported and skipped; if the live
+index held an article from that same file, that previous version is carried over rather than
+silently disappearing from search.
+
+Hits link to the API path `/v1/kb/articles/<id>` (relative: the API decides its host).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, Field
+from qdrant_client import QdrantClient
+from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ApiException
+
+from ml.embeddings import Encoder
+from ml.kb_index import KbError, KbImportError, KbUnavailableError, VersionedIndex, point_id
+from ml.kb_markdown import Chunk, KbArticle, SkippedFile, chunk_article, load_articles
+from triagedesk.types import Article
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ImportReport",
+    "KbError",
+    "KbHealth",
+    "KbHit",
+    "KbImportError",
+    "KbUnavailableError",
+    "KnowledgeBase",
+    "connect_qdrant",
+]
+
+DEFAULT_ALIAS = "kb"
+ARTICLE_URL = "/v1/kb/articles/{id}"
+SERVER_TIMEOUT_SECONDS = 5
+SNIPPET_CHARS = 240
+# What Qdrant raises when it cannot answer: server errors, connection errors, local-mode misses.
+_QDRANT_ERRORS = (ApiException, ValueError, RuntimeError, OSError)
+
+
+class KbHit(BaseModel):
+    id: str
+    title: str
+    score: float
+    url: str
+    category: str
+    heading: str = ""
+    snippet: str = ""
+
+    def to_article(self) -> Article:
+        """The shared type a ticket's `suggested_articles` carries."""
+        return Article(id=self.id, title=self.title, score=self.score, url=self.url)
+
+
+class ImportReport(BaseModel):
+    articles: int
+    chunks: int
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    kept_previous: list[str] = Field(default_factory=list)  # article ids carried over
+    collection: str
+    previous: str | None = None
+    dropped: list[str] = Field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        line = (
+            f"imported {self.articles} articles ({self.chunks} chunks) into {self.collection}"
+            f" in {self.seconds:.1f}s; skipped {len(self.skipped)} file(s)"
+        )
+        if self.kept_previous:
+            line += f"; kept the previous version of {', '.join(self.kept_previous)}"
+        return line
+
+
+class KbHealth(BaseModel):
+    ok: bool
+    alias: str
+    collection: str | None = None
+    articles: int = 0
+    chunks: int = 0
+    versions: list[str] = Field(default_factory=list)
+    embedding_model: str | None = None
+    error: str | None = None
+
+
+def connect_qdrant(
+    url: str | None, api_key: str | None, path: Path, timeout: int = SERVER_TIMEOUT_SECONDS
+) -> QdrantClient:
+    """A Qdrant server when `url` is given, else the embedded local mode on `path`.
+
+    Server: a short timeout and no compatibility probe at construction, so a worker starts while
+    Qdrant is down and a failing call fails fast (qdrant-client's REST calls do not retry; the
+    Temporal activity does). Local mode locks its folder: one process at a time.
+    """
+    if url:
+        return QdrantClient(url=url, api_key=api_key, timeout=timeout, check_compatibility=False)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        # Worker activities run in threads; KnowledgeBase serialises its writes, which is
+        # the guarantee qdrant-client asks for before this flag.
+        return QdrantClient(path=str(path), force_disable_check_same_thread=True)
+    except RuntimeError as err:
+        raise KbUnavailableError(
+            f"the local Qdrant folder {path} is open in another process (the worker?): stop it,"
+            f" or run Qdrant as a server and set TRIAGEDESK_QDRANT_URL ({err})"
+        ) from err
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The chunk as one plain line, cut at a word boundary."""
+    plain = re.sub(r"^\s*(?:\d+\.|[-*+>])\s+", "", text, flags=re.MULTILINE)
+    plain = " ".join(re.sub(r"[*_`#]+", "", plain).split())
+    if len(plain) <= limit:
+        return plain
+    return plain[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _hit(point: qm.ScoredPoint) -> KbHit:
+    payload = point.payload or {}
+    article_id = str(payload["article_id"])
+    return KbHit(
+        id=article_id,
+        title=str(payload["title"]),
+        score=float(point.score),
+        url=ARTICLE_URL.format(id=article_id),
+        category=str(payload.get("category", "")),
+        heading=str(payload.get("heading", "")),
+        snippet=snippet(str(payload.get("text", ""))),
+    )
+
+
+class KnowledgeBase:
+    """Import and search; built once per process with its client and encoder."""
+
+    def __init__(self, client: QdrantClient, encoder: Encoder, alias: str = DEFAULT_ALIAS) -> None:
+        self.client = client
+        self.encoder = encoder
+        self.alias = alias
+        self.index = VersionedIndex(client, alias)
+        self._write_lock = threading.Lock()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except _QDRANT_ERRORS as err:
+            raise KbUnavailableError(
+                f"knowledge base {self.alias!r} is unavailable ({err}); if it was never imported,"
+                f" run `triagedesk kb import DIR`"
+            ) from err
+
+    # --- import ---------------------------------------------------------------------------
+
+    def import_dir(
+        self, directory: Path, categories: Collection[str] | None = None
+    ) -> ImportReport:
+        """Rebuild the index from every article under `directory` and switch to it.
+
+        `categories` (the catalog's ids) rejects articles filed under an unknown category.
+        Raises KbImportError, with the live index untouched, when nothing can be imported.
+        """
+        started = time.perf_counter()
+        if not directory.is_dir():
+            raise KbImportError(f"{directory} is not a folder of Markdown articles")
+        articles, skipped = load_articles(directory)
+        articles, skipped = _known_categories(articles, skipped, categories)
+        if not articles:
+            reasons = "; ".join(s.reason for s in skipped) or "no *.md files"
+            raise KbImportError(f"no article could be imported from {directory}: {reasons}")
+        chunks = [(chunk, article) for article in articles for chunk in chunk_article(article)]
+        vectors = self.encoder.encode([chunk.embed_text for chunk, _ in chunks])
+        with self._write_lock:
+            report = self._publish(chunks, vectors, skipped, str(directory))
+        report.seconds = time.perf_counter() - started
+        log.info(report.summary())
+        return report
+
+    def _publish(
+        self,
+        chunks: list[tuple[Chunk, KbArticle]],
+        vectors: np.ndarray,
+        skipped: list[SkippedFile],
+        source: str,
+    ) -> ImportReport:
+        article_ids = {article.id for _, article in chunks}
+        metadata = {
+            "embedding_model": self.encoder.name,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(),
+            "source": source,
+        }
+        live = self.index.live()
+        target = self.index.create(int(vectors.shape[1]), metadata)
+        try:
+            self.index.fill(target, chunks, vectors)
+            failed = [s.file for s in skipped]
+            kept = self.index.carry_over(live, target, failed, article_ids) if live else {}
+            self.index.verify(target, len(chunks) + sum(kept.values()))
+            previous = self.index.switch(target)
+        except BaseException:
+            self.index.drop(target)  # the alias never pointed at it: nobody saw it
+            raise
+        return ImportReport(
+            articles=len(article_ids) + len(kept),
+            chunks=len(chunks) + sum(kept.values()),
+            skipped=skipped,
+            kept_previous=sorted(kept),
+            collection=target,
+            previous=previous,
+            dropped=self.index.prune(target, previous),
+        )
+
+    def rollback(self) -> str:
+        """Point the alias back at the version it replaced; returns that collection's name."""
+        with self._write_lock:
+            target = self.index.rollback_target()
+            if target is None:
+                raise KbError(
+                    f"knowledge base {self.alias!r} has no previous version to roll back to"
+                )
+            self.index.switch(target)
+            return target
+
+    # --- search ---------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        limit: int = 5,
+        category: str | None = None,
+        min_score: float | None = None,
+    ) -> list[KbHit]:
+        """The `limit` best articles for the query, each scored by its best chunk."""
+        return self.search_many([query], limit, category, min_score)[0]
+
+    def search_many(
+        self,
+        queries: Sequence[str],
+        limit: int = 5,
+        category: str | None = None,
+        min_score: float | None = None,
+    ) -> list[list[KbHit]]:
+        """One result list per query, in order; the queries are encoded in one batch."""
+        wanted = [i for i, query in enumerate(queries) if query.strip()]
+        results: list[list[KbHit]] = [[] for _ in queries]
+        if not wanted:
+            return results
+        vectors = self.encoder.encode([queries[i].strip() for i in wanted])
+        for i, vector in zip(wanted, vectors, strict=True):
+            results[i] = self._search_vector(vector, limit, category, min_score)
+        return results
+
+    def _search_vector(
+        self, vector: np.ndarray, limit: int, category: str | None, min_score: float | None
+    ) -> list[KbHit]:
+        condition = None
+        if category:
+            match = qm.FieldCondition(key="category", match=qm.MatchValue(value=category))
+            condition = qm.Filter(must=[match])
+        with self._reading():
+            found = self.client.query_points_groups(
+                self.alias,
+                group_by="article_id",
+                query=vector.tolist(),
+                query_filter=condition,
+                limit=limit,
+                group_size=1,
+                score_threshold=min_score,
+                with_payload=qm.PayloadSelectorExclude(exclude=["body"]),
+            )
+        return [_hit(group.hits[0]) for group in found.groups if group.hits]
+
+    # --- articles and state ---------------------------------------------------------------
+
+    def get_article(self, article_id: str) -> KbArticle | None:
+        """The whole article as imported, None when no article has that id."""
+        with self._reading():
+            records = self.client.retrieve(self.alias, [point_id(article_id, 0)], with_payload=True)
+        if not records or not records[0].payload:
+            return None
+        payload = records[0].payload
+        return KbArticle(
+            id=payload["article_id"],
+            title=payload["title"],
+            category=payload["category"],
+            tags=payload.get("tags") or [],
+            updated=payload.get("updated"),
+            audience=payload.get("audience") or "user",
+            body=payload.get("body") or "",
+            source=payload.get("source") or "",
+        )
+
+    def count(self) -> int:
+        """Articles in the live index (chunks are in `health()`)."""
+        first = qm.FieldCondition(key="chunk_index", match=qm.MatchValue(value=0))
+        with self._reading():
+            return self.client.count(self.alias, count_filter=qm.Filter(must=[first])).count
+
+    def health(self) -> KbHealth:
+        """Never raises: `ok` is false, with the reason, when search would not work."""
+        try:
+            live = self.index.live()
+            if live is None:
+                return KbHealth(ok=False, alias=self.alias, error="never imported")
+            info = self.client.get_collection(live)
+            model = (info.config.metadata or {}).get("embedding_model")
+            health = KbHealth(
+                ok=True,
+                alias=self.alias,
+                collection=live,
+                articles=self.count(),
+                chunks=self.client.count(live, exact=True).count,
+                versions=self.index.versions(),
+                embedding_model=model,
+            )
+        except (*_QDRANT_ERRORS, KbError) as err:
+            return KbHealth(ok=False, alias=self.alias, error=str(err))
+        if model and model != self.encoder.name:
+            health.ok = False
+            health.error = f"index built with {model}, encoder is {self.encoder.name}: re-import"
+        return health
+
+
+def _known_categories(
+    articles: list[KbArticle], skipped: list[SkippedFile], categories: Collection[str] | None
+) -> tuple[list[KbArticle], list[SkippedFile]]:
+    if categories is None:
+        return articles, skipped
+    known = [a for a in articles if a.category in categories]
+    unknown = [
+        SkippedFile(
+            file=a.source, reason=f"{a.source}: category {a.category!r} is not in the catalog"
+        )
+        for a in articles
+        if a.category not in categories
+    ]
+    return known, skipped + unknown
