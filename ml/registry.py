@@ -147,6 +147,11 @@ def resolve_model_dir(path: Path) -> Path:
         )
     if (path / CONFIG_FILE).exists():
         return path
+    if (path / "model.joblib").exists():
+        raise ModelLoadError(
+            f"{path}: {CONFIG_FILE} is missing, so this is not a finished model folder; retrain "
+            "or promote another version"
+        )
     registry = ModelRegistry(path)
     version = registry.current_version()
     if version is None:
