@@ -56,6 +56,11 @@ def dev_server_command(settings: Settings) -> list[str]:
         "--log-level",
         "error",
         "--ui-disable-news-fetch",
+        # WAL + NORMAL: durable across process crashes, far fewer fsyncs than the default.
+        "--sqlite-pragma",
+        "journal_mode=wal",
+        "--sqlite-pragma",
+        "synchronous=normal",
         *dev_server_flags(),
     ]
 

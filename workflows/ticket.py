@@ -47,6 +47,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.lifecycle import InvalidInput, InvalidState, NotFound, TicketMachine
     from workflows.opening import opening
 
+# Triage and the store writes run as local activities: short, idempotent work that needs no
+# task-queue round trip, which more than halves the history and server work per ticket. The
+# notification activity stays a normal activity: webhooks can be slow and retry for minutes.
 CONFIG_TIMEOUT = timedelta(seconds=30)
 TRIAGE_TIMEOUT = timedelta(minutes=2)
 TRIAGE_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2))
@@ -132,7 +135,7 @@ class TicketWorkflow:
             ),
         )
         try:
-            result: TriageResult = await workflow.execute_activity(
+            result: TriageResult = await workflow.execute_local_activity(
                 "triage_ticket",
                 inp,
                 result_type=TriageResult,
@@ -203,7 +206,7 @@ class TicketWorkflow:
                 return
             batch = list(outbox.events)
             snapshot = self._require().ticket.model_copy(deep=True)
-            await workflow.execute_activity(
+            await workflow.execute_local_activity(
                 "record_events",
                 RecordEventsInput(events=batch, ticket=snapshot),
                 start_to_close_timeout=STORE_TIMEOUT,

@@ -47,7 +47,7 @@ def wall(seconds: float) -> SlaTarget:
     return SlaTarget(seconds=seconds, business=False)
 
 
-def test_config(**overrides: Any) -> DeskConfig:
+def desk_config(**overrides: Any) -> DeskConfig:
     targets = {
         "P1": PriorityTargets(acknowledge=wall(15 * 60), resolve=wall(4 * H)),
         "P2": PriorityTargets(acknowledge=wall(H), resolve=wall(8 * H)),
@@ -151,8 +151,9 @@ class Harness:
         """Leftover workflows with timers but no worker would stop the test server from
         skipping time in the next test."""
         for handle in self.handles:
+            latest = self.client.get_workflow_handle(handle.id)  # the run after continue-as-new
             with contextlib.suppress(RPCError):
-                await handle.terminate("test finished")
+                await latest.terminate("test finished")
 
     async def ticket(self, handle: WorkflowHandle[Any, Ticket]) -> Ticket:
         return await handle.query(TicketWorkflow.ticket)
@@ -175,7 +176,7 @@ async def running(
         env=env,
         store=store,
         task_queue=f"tq-{uuid.uuid4()}",
-        config=config or test_config(),
+        config=config or desk_config(),
         triage=triage or (lambda _inp: triage_as()),
     )
     async with build_worker(env.client, harness.task_queue, harness.activities()):

@@ -156,13 +156,15 @@ class Store:
             written = 0
             for ev in events:
                 stmt = _insert(conn, ticket_events).values(
-                    ticket_id=ev.ticket_id, seq=ev.seq, type=ev.type, actor=ev.actor,
-                    at=ev.at, data=ev.data,
-                )  # fmt: skip
-                result = conn.execute(
-                    stmt.on_conflict_do_nothing(index_elements=["ticket_id", "seq"])
+                    ticket_id=ev.ticket_id,
+                    seq=ev.seq,
+                    type=ev.type,
+                    actor=ev.actor,
+                    at=ev.at,
+                    data=ev.data,
                 )
-                written += result.rowcount or 0
+                stmt = stmt.on_conflict_do_nothing(index_elements=["ticket_id", "seq"])
+                written += len(conn.execute(stmt.returning(ticket_events.c.id)).all())
             self._upsert_projection(conn, ticket)
             return written
 
