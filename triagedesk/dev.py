@@ -115,7 +115,6 @@ def banner(settings: Settings, tokens: dict[str, str]) -> str:
         "",
         "TriageDesk is running. Ctrl-C stops everything.",
         f"  API docs      http://{host}:{settings.api_port}/docs",
-        f"  Agent console http://{host}:{settings.api_port}/console",
         f"  Temporal UI   http://{settings.temporal_host}:{settings.temporal_ui_port}",
         f"  Data          {settings.data_dir.resolve()}",
     ]

@@ -116,9 +116,8 @@ async def record(target: Path = HERE) -> None:
                 store = Store(f"sqlite:///{tmp}/s.db")
                 store.create_schema()
                 config = desk_config(**overrides)
-                async with running(
-                    env, store, lambda _i, p=priority: triage_as(p, tier=2), config
-                ) as h:
+                triage = partial(fixed_triage, str(priority))
+                async with running(env, store, triage, config) as h:
                     handle = await scenario(h)
                     history = await handle.fetch_history()
                 (target / f"{name}.json").write_text(history.to_json())
