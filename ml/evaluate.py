@@ -19,9 +19,10 @@ from typing import Annotated, Any
 
 import typer
 
-from ml.data import load_dataset, parse_mapping
+from ml.data import Dataset, load_dataset, parse_mapping
 from ml.embeddings import Encoder
 from ml.errors import ModelLoadError, TrainingDataError
+from ml.heads import HeadPrediction
 from ml.metrics import head_metrics, length_band, slice_metrics
 from ml.triage_model import TriageModel
 
@@ -36,6 +37,29 @@ def new_run_id() -> str:
 
 def default_report_path(run_id: str) -> Path:
     return Path(os.environ.get("TRIAGEDESK_DATA_DIR", "var")) / "evaluations" / f"{run_id}.json"
+
+
+def score_heads(
+    model: TriageModel, dataset: Dataset, predictions: list[dict[str, HeadPrediction]]
+) -> dict[str, Any]:
+    """Per-head metrics with slices by text length and by each extra column the data has."""
+    texts = dataset.texts()
+    heads: dict[str, Any] = {}
+    for head in model.heads:
+        rows = [i for i, v in enumerate(dataset.labels.get(head, [])) if v is not None]
+        if not rows:
+            continue
+        truth = [str(dataset.labels[head][i]) for i in rows]
+        guesses = [predictions[i][head] for i in rows]
+        heads[head] = head_metrics(truth, guesses)
+        keys: dict[str, list[str | None]] = {"length": [length_band(texts[i]) for i in rows]}
+        keys |= {name: [dataset.extras[name][i] for i in rows] for name in dataset.extras}
+        heads[head]["slices"] = {
+            name: slice_metrics(truth, guesses, values)
+            for name, values in keys.items()
+            if any(v is not None for v in values)
+        }
+    return heads
 
 
 def evaluate(
@@ -54,21 +78,6 @@ def evaluate(
     predictions = model.predict_embedded(
         texts, list(range(len(texts))), model.encoder.encode(texts)
     )
-    heads: dict[str, Any] = {}
-    for head in model.heads:
-        rows = [i for i, v in enumerate(dataset.labels.get(head, [])) if v is not None]
-        if not rows:
-            continue
-        truth = [str(dataset.labels[head][i]) for i in rows]
-        guesses = [predictions[i][head] for i in rows]
-        heads[head] = head_metrics(truth, guesses)
-        keys: dict[str, list[str | None]] = {"length": [length_band(texts[i]) for i in rows]}
-        keys |= {name: [dataset.extras[name][i] for i in rows] for name in dataset.extras}
-        heads[head]["slices"] = {
-            name: slice_metrics(truth, guesses, values)
-            for name, values in keys.items()
-            if any(v is not None for v in values)
-        }
     run_id = new_run_id()
     result = {
         "run_id": run_id,
@@ -77,7 +86,7 @@ def evaluate(
         "data": [str(p) for p in paths],
         "data_hash": dataset.data_hash,
         "rows": len(dataset),
-        "heads": heads,
+        "heads": score_heads(model, dataset, predictions),
     }
     target = out or default_report_path(run_id)
     target.parent.mkdir(parents=True, exist_ok=True)
