@@ -56,7 +56,7 @@ TRIAGE_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(second
 # The store may be down for a while: keep retrying the write, never give the event up.
 STORE_TIMEOUT = timedelta(seconds=30)
 STORE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30)
+    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10)
 )
 NOTIFY_TIMEOUT = timedelta(seconds=30)
 NOTIFY_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(minutes=1))

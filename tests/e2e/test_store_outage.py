@@ -1,0 +1,77 @@
+"""The store goes away for a while: intake still answers 202, the workflow keeps its state and
+clocks, retries its writes, and the store catches up with nothing written twice."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from api.context import AppContext
+from api.main import create_app
+from tests.e2e.conftest import Stack, stack_settings
+from triagedesk.store import Store, StoreUnavailable
+from triagedesk.types import Ticket, TicketEvent
+from worker.main import build_activities, build_worker
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+class FlakyStore(Store):
+    """The worker's view of the database; `down` makes every write fail like an outage."""
+
+    down = False
+
+    def record(self, events: list[TicketEvent], ticket: Ticket) -> int:
+        if self.down:
+            raise StoreUnavailable("store unavailable: connection refused (simulated outage)")
+        return super().record(events, ticket)
+
+
+@pytest.fixture
+async def flaky(
+    local_env: WorkflowEnvironment, tmp_path: Path
+) -> AsyncIterator[tuple[Stack, FlakyStore]]:
+    settings = stack_settings(local_env, tmp_path)
+    api_store = Store(settings.resolved_database_url)
+    api_store.create_schema()
+    worker_store = FlakyStore(settings.resolved_database_url)
+    context = AppContext.from_settings(settings, api_store)
+    context.temporal.use(local_env.client)
+    transport = httpx.ASGITransport(app=create_app(settings, context))
+    activities = build_activities(settings, worker_store)
+    async with (
+        build_worker(local_env.client, settings.task_queue, activities),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        yield Stack(http=http, settings=settings, store=api_store, env=local_env), worker_store
+    api_store.dispose()
+    worker_store.dispose()
+
+
+async def test_workflow_retries_writes_until_the_store_returns(
+    flaky: tuple[Stack, FlakyStore],
+) -> None:
+    stack, worker_store = flaky
+    worker_store.down = True
+    ticket_id = await stack.file()
+    handle = stack.env.client.get_workflow_handle(f"ticket-{ticket_id}")
+    for _ in range(50):
+        live = await handle.query("ticket", result_type=Ticket)
+        if live.status.value == "triaged":
+            break
+        await asyncio.sleep(0.1)
+    assert live.status.value == "triaged", "triage must not wait for the store"
+    await asyncio.sleep(2)
+    stored = stack.store.get_ticket(ticket_id)
+    assert stored is not None and stored["status"] == "new"  # only intake's first write landed
+    worker_store.down = False
+    caught_up = await stack.until(ticket_id, lambda t: t["status"] == "triaged", seconds=40)
+    assert caught_up["priority"] == live.priority.value if live.priority else True
+    counts = Counter(e.type for e in stack.store.events(ticket_id))
+    assert counts == Counter({"created": 1, "triaged": 1})
