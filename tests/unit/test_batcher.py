@@ -26,7 +26,10 @@ async def test_concurrent_requests_share_batches_and_keep_their_answers() -> Non
 
 
 async def test_a_lone_request_is_answered_after_the_wait() -> None:
-    batcher = MicroBatcher(lambda batch: [str(x) for x in batch], max_wait=0.001)
+    def text(batch: list[int]) -> list[str]:
+        return [str(n) for n in batch]
+
+    batcher = MicroBatcher(text, max_wait=0.001)
     assert await batcher.submit(7) == "7"
 
 
