@@ -82,7 +82,7 @@ class Stack:
         return str(response.json()["id"])
 
     async def until(
-        self, ticket_id: str, check: Callable[[dict[str, Any]], bool], seconds: float = 20
+        self, ticket_id: str, check: Callable[[dict[str, Any]], bool], seconds: float = 60
     ) -> dict[str, Any]:
         last: dict[str, Any] = {}
         for _ in range(int(seconds * 10)):
