@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow test-browser lint bench-intake clean
+.PHONY: run test test-slow lint browser-deps clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,8 +24,19 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
 
-test: $(STAMP) lint
+test: $(STAMP) browser-deps lint
 	$(VENV)/bin/pytest -m "not slow" -q
+
+# The console's browser tests drive Debian's chromium (no browser downloads); where it cannot be
+# installed they are skipped and say so.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo >/dev/null 2>&1 && [ "$$(id -u)" != 0 ] && echo sudo)
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests..."; \
+	  $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $(SUDO) apt-get update -q >/dev/null 2>&1 && \
+	    $(SUDO) apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } || \
+	  echo "chromium could not be installed: the browser tests will be skipped"; }
 
 test-slow: $(STAMP)
 	$(VENV)/bin/pytest -m slow -q

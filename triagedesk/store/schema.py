@@ -99,3 +99,17 @@ notifications = Table(
     Column("channels", Json, nullable=False),
     Column("sent_at", UtcDateTime(), nullable=False),
 )
+
+# Self-service previews (POST /v1/triage/preview): a preview whose `ticket_id` stays empty is a
+# request the knowledge base may have deflected.
+triage_previews = Table(
+    "triage_previews",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("category", String(64)),
+    Column("article_ids", Json, nullable=False),
+    Column("ticket_id", String(64)),
+    Index("ix_triage_previews_at", "at"),
+)
