@@ -10,7 +10,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from triagedesk.calendar import BusinessCalendar, parse_duration
-from triagedesk.types import BusinessCalendarConfig, DeskConfig, PriorityTargets
+from triagedesk.types import BusinessCalendarConfig, DeskConfig, IncidentConfig, PriorityTargets
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -189,3 +189,49 @@ def load_oncall(path: Path) -> OnCall:
     if "default" not in oncall.queues:
         raise ConfigError(f"{path}: queues needs a 'default' rotation")
     return oncall
+
+
+class StormRule(BaseModel):
+    min_tickets: int = 5
+    window_seconds: float = 15 * 60
+    similarity: float = 0.55
+
+
+class DuplicateRule(BaseModel):
+    lookback_seconds: float = 24 * 3600
+    similarity: float = 0.82
+    max_links: int = 3
+
+
+class IncidentRules(BaseModel):
+    storm: StormRule = StormRule()
+    duplicates: DuplicateRule = DuplicateRule()
+    config: IncidentConfig
+
+
+def load_incident_rules(path: Path) -> IncidentRules:
+    """Storm and duplicate thresholds plus the incident workflow's cadence and templates."""
+    raw = _read_yaml(path)
+    try:
+        storm, dup = raw.get("storm", {}), raw.get("duplicates", {})
+        return IncidentRules(
+            storm=StormRule(
+                min_tickets=int(storm.get("min_tickets", 5)),
+                window_seconds=parse_duration(storm.get("window", "15m"), 8 * 3600).seconds,
+                similarity=float(storm.get("similarity", 0.55)),
+            ),
+            duplicates=DuplicateRule(
+                lookback_seconds=parse_duration(dup.get("lookback", "24h"), 8 * 3600).seconds,
+                similarity=float(dup.get("similarity", 0.82)),
+                max_links=int(dup.get("max_links", 3)),
+            ),
+            config=IncidentConfig(
+                update_cadence_seconds=parse_duration(
+                    raw.get("update_cadence", "30m"), 8 * 3600
+                ).seconds,
+                templates={str(k): str(v) for k, v in (raw.get("templates") or {}).items()},
+                fanout_batch=int(raw.get("fanout_batch", 50)),
+            ),
+        )
+    except (TypeError, ValueError) as err:
+        raise ConfigError(f"{path}: {err}") from err

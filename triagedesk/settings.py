@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     sla_policy: Path = CONFIG_DIR / "sla_policy.yaml"
     catalog: Path = CONFIG_DIR / "catalog.yaml"
     oncall: Path = CONFIG_DIR / "oncall.yaml"
+    incidents: Path = CONFIG_DIR / "incidents.yaml"
     api_tokens: SecretStr | None = None
     tokens_file: Path | None = None
     webhook_url: str | None = None

@@ -167,6 +167,8 @@ class Sla(Model):
     ack_breached: bool = False
     resolve_breached: bool = False
     breach_risk: float | None = None
+    breach_risk_reasons: list[str] = Field(default_factory=list)
+    risk_notified: bool = False
     ack_warned: bool = False
     resolve_warned: bool = False
     resolved_at: datetime | None = None
@@ -198,6 +200,8 @@ class Ticket(Model):
     suggested_articles: list[Article] = Field(default_factory=list)
     sla: Sla = Field(default_factory=Sla)
     escalations: list[Escalation] = Field(default_factory=list)
+    duplicates: list[DuplicateLink] = Field(default_factory=list)
+    incident_id: str | None = None
     notes_count: int = 0
     last_progress_at: datetime | None = None
     timebox_from: datetime | None = None
@@ -291,6 +295,11 @@ class TriageResult(Model):
     articles: list[Article] = Field(default_factory=list)
     notify: list[str] = Field(default_factory=list)  # audiences: security_lead, management
     notes: list[str] = Field(default_factory=list)  # degraded steps, e.g. "kb unavailable"
+    service: str | None = None  # the affected service the rules recognised in the text
+    duplicates: list[SimilarTicket] = Field(default_factory=list)
+    incident: IncidentMatch | None = None
+    risk: float | None = None
+    risk_reasons: list[str] = Field(default_factory=list)
 
 
 class RecordEventsInput(Model):
@@ -363,3 +372,185 @@ class ReasonInput(ActionInput):
 class ArticleFeedbackInput(ActionInput):
     article_id: str
     helpful: bool
+
+
+# --- duplicates and major incidents ----------------------------------------------------------
+
+
+class DuplicateState(StrEnum):
+    suggested = "suggested"
+    confirmed = "confirmed"
+    dismissed = "dismissed"
+
+
+class DuplicateLink(Model):
+    ticket_id: str
+    score: float
+    state: DuplicateState = DuplicateState.suggested
+    decided_by: str | None = None
+
+
+class DuplicateLinkInput(Model):
+    """Signal to the other ticket of a pair, so the link shows on both."""
+
+    other: str
+    score: float
+    state: DuplicateState = DuplicateState.suggested
+    by: str | None = None
+
+
+class DuplicateDecisionInput(ActionInput):
+    other: str
+    confirm: bool
+
+
+class IncidentStatus(StrEnum):
+    open = "open"
+    resolved = "resolved"
+
+
+class IncidentChild(Model):
+    ticket_id: str
+    attached_at: datetime
+    attached_by: str
+    similarity: float | None = None
+    requester_id: str | None = None
+    detached: bool = False
+
+
+class IncidentUpdate(Model):
+    n: int
+    template: str | None = None
+    message: str
+    at: datetime
+    by: str
+
+
+class Incident(Model):
+    id: str
+    title: str
+    service: str | None = None
+    status: IncidentStatus = IncidentStatus.open
+    priority: Priority = Priority.P1
+    owner: str | None = None
+    declared_by: str
+    reason: str = ""
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    resolution: str | None = None
+    children: list[IncidentChild] = Field(default_factory=list)
+    updates: list[IncidentUpdate] = Field(default_factory=list)
+    last_update_at: datetime | None = None
+    update_due_at: datetime | None = None
+    updated_at: datetime
+    seq: int = 0
+
+    def active_children(self) -> list[IncidentChild]:
+        return [c for c in self.children if not c.detached]
+
+
+class IncidentConfig(Model):
+    update_cadence_seconds: float = 30 * 60
+    templates: dict[str, str] = Field(default_factory=dict)
+    fanout_batch: int = 50
+    history_limit: int = 8000
+
+
+class IncidentWorkflowInput(Model):
+    incident_id: str
+    title: str
+    service: str | None = None
+    owner: str | None = None
+    declared_by: str
+    reason: str = ""
+    children: list[str] = Field(default_factory=list)
+    # Set only when continuing as new.
+    incident: Incident | None = None
+    config: IncidentConfig | None = None
+
+
+class AttachInput(Model):
+    ticket_ids: list[str]
+    by: str
+    similarity: float | None = None
+
+
+class JoinIncidentInput(Model):
+    """Signal to a child ticket: it now follows (or, with incident_id None, left) an incident."""
+
+    incident_id: str | None
+    by: str
+
+
+class IncidentResolvedInput(Model):
+    incident_id: str
+    resolution: str
+    by: str
+
+
+class IncidentUpdateInput(ActionInput):
+    message: str
+    template: str | None = None
+
+
+class IncidentResolveInput(ActionInput):
+    resolution: str
+
+
+class DetachInput(ActionInput):
+    ticket_id: str
+
+
+class OwnerInput(ActionInput):
+    owner: str
+
+
+class IncidentEvent(Model):
+    incident_id: str
+    seq: int
+    type: str
+    actor: str
+    at: datetime
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecordIncidentInput(Model):
+    events: list[IncidentEvent]
+    incident: Incident
+
+
+class RequesterBroadcast(Model):
+    """One status update fanned out to the requesters of many child tickets."""
+
+    key: str  # idempotency prefix: incident id + update number; one key per child below
+    incident_id: str
+    subject: str
+    message: str
+    ticket_ids: list[str]  # the activity looks up each child's requester in the store
+
+
+class IncidentJoinRequest(Model):
+    """From a ticket's triage: start the service's incident (a storm) or join the open one."""
+
+    ticket_id: str
+    service: str
+    similar: list[str] = Field(default_factory=list)
+    similarity: float | None = None
+    start: bool
+    title: str
+    reason: str
+    by: str = "system:storm-detector"
+
+
+class SimilarTicket(Model):
+    ticket_id: str
+    score: float
+
+
+class IncidentMatch(Model):
+    """What the triage activity found about a possible outage around this ticket."""
+
+    service: str
+    similar: list[SimilarTicket] = Field(default_factory=list)
+    start: bool  # True: a storm; start (or join) the service's incident. False: join the open one
+    incident_id: str | None = None

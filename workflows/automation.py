@@ -39,6 +39,8 @@ def apply_triage(machine: TicketMachine, result: TriageResult, now: datetime) ->
     ticket.category, ticket.priority = triage.category, triage.priority
     ticket.tier, ticket.queue = triage.tier, triage.queue
     ticket.suggested_articles = result.articles
+    ticket.service = ticket.service or result.service
+    ticket.sla.breach_risk, ticket.sla.breach_risk_reasons = result.risk, result.risk_reasons
     ticket.status = Status.triaged
     machine.clocks.recompute(ticket, now)
     seq = machine.emit(
@@ -110,6 +112,8 @@ def _breach(machine: TicketMachine, clock: str, now: datetime) -> None:
     seq = machine.emit(
         "sla_breached", SYSTEM, now, clock=clock, due_at=due.isoformat() if due else None
     )
+    if ticket.incident_id:
+        return  # the major incident's owner is on it: no page and no escalation per child
     message = f"{ticket.subject}\nThe {clock} target was due at {due.isoformat() if due else '?'}."
     machine.notify(seq, "on_call", f"SLA breach: {clock}", message)
     if ticket.priority == Priority.P1:
@@ -122,7 +126,8 @@ def _timebox(machine: TicketMachine, now: datetime) -> None:
     minutes = int(machine.config.timebox_seconds // 60)
     machine.emit("timebox_exceeded", SYSTEM, now, minutes=minutes)
     ticket.timebox_from = now
-    machine.request_escalation("timebox exceeded", now)
+    if not ticket.incident_id:
+        machine.request_escalation("timebox exceeded", now)
 
 
 def _auto_approve(machine: TicketMachine, now: datetime) -> None:

@@ -15,6 +15,13 @@ from triagedesk.types import (
     ArticleFeedbackInput,
     AssignInput,
     ConfirmInput,
+    DuplicateDecisionInput,
+    DuplicateLink,
+    DuplicateLinkInput,
+    DuplicateState,
+    EscalationState,
+    IncidentResolvedInput,
+    JoinIncidentInput,
     NoteInput,
     NoteKind,
     Priority,
@@ -26,7 +33,7 @@ from triagedesk.types import (
     TriageDecisionInput,
 )
 from workflows.escalation import EscalationActions
-from workflows.machine import SYSTEM, InvalidInput, InvalidState, NotFound, iso, plain
+from workflows.machine import ALLOWED, SYSTEM, InvalidInput, InvalidState, NotFound, iso, plain
 
 S = Status
 __all__ = ["SYSTEM", "InvalidInput", "InvalidState", "NotFound", "TicketMachine"]
@@ -226,6 +233,69 @@ class TicketMachine(EscalationActions):
             helpful=inp.helpful,
             category=self.ticket.category,
         )
+
+    # --- links to other tickets and to major incidents ------------------------------------
+
+    def join_incident(self, inp: JoinIncidentInput, now: datetime) -> None:
+        ticket = self.ticket
+        if ticket.status in (S.closed, S.cancelled) or ticket.incident_id == inp.incident_id:
+            return
+        previous, ticket.incident_id = ticket.incident_id, inp.incident_id
+        if inp.incident_id:
+            self.emit("joined_incident", inp.by, now, incident_id=inp.incident_id)
+        else:
+            self.emit("left_incident", inp.by, now, incident_id=previous)
+
+    def resolve_by_incident(self, inp: IncidentResolvedInput, now: datetime) -> None:
+        """The parent incident is resolved: so is this child, whatever it was waiting for."""
+        ticket = self.ticket
+        if ticket.incident_id != inp.incident_id or ticket.status not in ALLOWED["cancel"]:
+            return
+        if ticket.status == S.resolved:
+            return
+        for escalation in ticket.escalations:
+            if escalation.state == EscalationState.pending:
+                escalation.state, escalation.decided_by = EscalationState.rejected, inp.by
+                escalation.decision_reason, escalation.decided_at = "resolved by incident", now
+        if ticket.status in (S.escalation_pending, S.new):
+            ticket.status = S.in_progress
+        resolution = f"{inp.resolution} (resolved with major incident {inp.incident_id})"
+        self.resolve(ResolveInput(actor=inp.by, resolution=resolution), now)
+
+    def link_duplicate(self, inp: DuplicateLinkInput, now: datetime) -> None:
+        link = next((d for d in self.ticket.duplicates if d.ticket_id == inp.other), None)
+        if link is None:
+            self.ticket.duplicates.append(
+                DuplicateLink(
+                    ticket_id=inp.other, score=inp.score, state=inp.state, decided_by=inp.by
+                )
+            )
+        elif link.state == inp.state:
+            return
+        else:
+            link.state, link.decided_by = inp.state, inp.by
+        self.emit(
+            "duplicate_linked",
+            inp.by or SYSTEM,
+            now,
+            other=inp.other,
+            score=inp.score,
+            state=inp.state.value,
+        )
+
+    def _check_duplicate(self, inp: DuplicateDecisionInput) -> None:
+        if not any(d.ticket_id == inp.other for d in self.ticket.duplicates):
+            raise NotFound(f"ticket {self.ticket.id} has no duplicate link to {inp.other}")
+
+    def decide_duplicate(self, inp: DuplicateDecisionInput, now: datetime) -> DuplicateLinkInput:
+        """Confirm or dismiss a suggested duplicate; returns the signal for the other ticket."""
+        self.check("duplicate", inp)
+        link = next(d for d in self.ticket.duplicates if d.ticket_id == inp.other)
+        state = DuplicateState.confirmed if inp.confirm else DuplicateState.dismissed
+        self.link_duplicate(
+            DuplicateLinkInput(other=inp.other, score=link.score, state=state, by=inp.actor), now
+        )
+        return DuplicateLinkInput(other=self.ticket.id, score=link.score, state=state, by=inp.actor)
 
     def auto_close(self, now: datetime) -> None:
         self._close(SYSTEM, now, auto=True)

@@ -3,7 +3,6 @@ events and notifications every change leaves behind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +16,7 @@ from triagedesk.types import (
     TicketEvent,
 )
 from workflows.clocks import Clocks
+from workflows.outbox import Outbox
 
 S = Status
 ALLOWED: dict[str, frozenset[Status]] = {
@@ -34,6 +34,7 @@ ALLOWED: dict[str, frozenset[Status]] = {
     "reopen": frozenset({S.resolved}),
     "cancel": OPEN_STATUSES,
     "article_feedback": OPEN_STATUSES - {S.new},
+    "duplicate": OPEN_STATUSES - {S.new},
 }
 SYSTEM = "system"
 MAX_TIER = 4
@@ -51,18 +52,12 @@ class NotFound(Exception):
     """The action names something the ticket does not have (HTTP 404)."""
 
 
-@dataclass
-class Outbox:
-    events: list[TicketEvent] = field(default_factory=list)
-    notifications: list[Notification] = field(default_factory=list)
-
-
 class MachineCore:
     def __init__(self, ticket: Ticket, config: DeskConfig) -> None:
         self.ticket = ticket
         self.config = config
         self.clocks = Clocks(config)
-        self.outbox = Outbox()
+        self.outbox: Outbox[TicketEvent] = Outbox()
 
     # --- bookkeeping ---------------------------------------------------------------------
 

@@ -31,12 +31,12 @@ with workflow.unsafe.imports_passed_through():
         EscalateInput,
         NoteInput,
         Notification,
-        NotificationResult,
         ReasonInput,
         RecordEventsInput,
         ResolveInput,
         Status,
         Ticket,
+        TicketEvent,
         TicketWorkflowInput,
         TriageDecisionInput,
         TriageInput,
@@ -46,6 +46,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clocks import Timer
     from workflows.lifecycle import InvalidInput, InvalidState, NotFound, TicketMachine
     from workflows.opening import opening
+    from workflows.outbox import notify_loop, record_loop
+    from workflows.ticket_links import TicketLinks
 
 # Triage and the store writes run as local activities: short, idempotent work that needs no
 # task-queue round trip, which more than halves the history and server work per ticket. The
@@ -53,13 +55,6 @@ with workflow.unsafe.imports_passed_through():
 CONFIG_TIMEOUT = timedelta(seconds=30)
 TRIAGE_TIMEOUT = timedelta(minutes=2)
 TRIAGE_RETRY = RetryPolicy(maximum_attempts=3, initial_interval=timedelta(seconds=2))
-# The store may be down for a while: keep retrying the write, never give the event up.
-STORE_TIMEOUT = timedelta(seconds=30)
-STORE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10)
-)
-NOTIFY_TIMEOUT = timedelta(seconds=30)
-NOTIFY_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(minutes=1))
 # How long an update waits for its events to reach the store before answering anyway.
 COMMIT_WAIT = timedelta(seconds=10)
 
@@ -75,7 +70,7 @@ def _rejected(err: Exception) -> ApplicationError:
 
 
 @workflow.defn(name="TicketWorkflow")
-class TicketWorkflow:
+class TicketWorkflow(TicketLinks):
     @workflow.init
     def __init__(self, inp: TicketWorkflowInput) -> None:
         self._machine: TicketMachine | None = None
@@ -90,10 +85,7 @@ class TicketWorkflow:
     @workflow.run
     async def run(self, inp: TicketWorkflowInput) -> Ticket:
         machine = await self._start(inp)
-        self._tasks = [
-            asyncio.create_task(self._record_events()),
-            asyncio.create_task(self._send_notifications()),
-        ]
+        self._tasks = self._writers(machine)
         if machine.ticket.status == Status.new:
             await self._triage(machine)
         continue_as_new = await self._run_clocks(machine)
@@ -147,6 +139,7 @@ class TicketWorkflow:
             result = fallback_triage(str(err.cause or err))
         apply_triage(machine, result, workflow.now())
         self._changed = True
+        await self._link_similar(machine, result)
 
     async def _run_clocks(self, machine: TicketMachine) -> bool:
         """Fire timers as they fall due until the ticket closes; True to continue as new."""
@@ -198,51 +191,30 @@ class TicketWorkflow:
 
     # --- background writers --------------------------------------------------------------
 
-    async def _record_events(self) -> None:
-        outbox = self._require().outbox
-        while True:
-            await workflow.wait_condition(lambda: bool(outbox.events) or self._stopping)
-            if not outbox.events:
-                return
-            batch = list(outbox.events)
-            snapshot = self._require().ticket.model_copy(deep=True)
-            await workflow.execute_local_activity(
-                "record_events",
-                RecordEventsInput(events=batch, ticket=snapshot),
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
-            del outbox.events[: len(batch)]
-            self._persisted_seq = batch[-1].seq
+    def _writers(self, machine: TicketMachine) -> list[asyncio.Task[None]]:
+        def record_input(batch: list[TicketEvent]) -> RecordEventsInput:
+            return RecordEventsInput(events=batch, ticket=machine.ticket.model_copy(deep=True))
 
-    async def _send_notifications(self) -> None:
-        machine = self._require()
-        outbox = machine.outbox
-        while True:
-            await workflow.wait_condition(lambda: bool(outbox.notifications) or self._stopping)
-            if not outbox.notifications:
-                return
-            notification = outbox.notifications.pop(0)
-            await self._send(machine, notification)
+        def persisted(event: TicketEvent) -> None:
+            self._persisted_seq = event.seq
 
-    async def _send(self, machine: TicketMachine, notification: Notification) -> None:
-        try:
-            await workflow.execute_activity(
-                "send_notification",
-                notification,
-                result_type=NotificationResult,
-                start_to_close_timeout=NOTIFY_TIMEOUT,
-                retry_policy=NOTIFY_RETRY,
-            )
-        except ActivityError as err:
+        def failed(notification: Notification, error: str) -> None:
             machine.emit(
                 "notification_failed",
                 "system",
                 workflow.now(),
                 audience=notification.audience,
                 key=notification.key,
-                error=str(err.cause or err),
+                error=error,
             )
+
+        stopping = lambda: self._stopping  # noqa: E731
+        return [
+            asyncio.create_task(
+                record_loop(machine.outbox, "record_events", record_input, stopping, persisted)
+            ),
+            asyncio.create_task(notify_loop(machine.outbox, stopping, failed)),
+        ]
 
     # --- queries and updates ---------------------------------------------------------------
 

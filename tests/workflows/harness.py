@@ -17,8 +17,12 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.incidents import IncidentActivities
+from activities.notify import Notifier
 from activities.store import StoreActivities
+from triagedesk.config import load_incident_rules, load_oncall
 from triagedesk.search_attributes import initial_attributes
+from triagedesk.settings import CONFIG_DIR
 from triagedesk.store import Store
 from triagedesk.types import (
     Channel,
@@ -28,6 +32,7 @@ from triagedesk.types import (
     Priority,
     PriorityTargets,
     Requester,
+    RequesterBroadcast,
     SlaTarget,
     Ticket,
     TicketRequest,
@@ -38,6 +43,7 @@ from triagedesk.types import (
     TriageSource,
 )
 from worker.main import build_worker
+from workflows.incident import MajorIncidentWorkflow
 from workflows.ticket import TicketWorkflow
 
 H = 3600
@@ -105,6 +111,7 @@ class Harness:
     triage: Callable[[TriageInput], TriageResult]
     sent: list[Notification] = field(default_factory=list)
     handles: list[WorkflowHandle[Any, Ticket]] = field(default_factory=list)
+    broadcasts: list[RequesterBroadcast] = field(default_factory=list)
 
     @property
     def client(self) -> Client:
@@ -124,8 +131,31 @@ class Harness:
             self.sent.append(n)
             return NotificationResult(key=n.key, delivered=["test"])
 
+        @activity.defn(name="broadcast_to_requesters")
+        async def broadcast_to_requesters(inp: RequesterBroadcast) -> int:
+            self.broadcasts.append(inp)
+            return len(inp.ticket_ids)
+
+        rules = load_incident_rules(CONFIG_DIR / "incidents.yaml")
+        rules.config.update_cadence_seconds = 30 * 60
+        incidents = IncidentActivities(
+            self.client,
+            self.task_queue,
+            self.store,
+            Notifier(load_oncall(CONFIG_DIR / "oncall.yaml")),
+            rules,
+        )
         record = StoreActivities(self.store).record_events
-        return [load_desk_config, triage_ticket, send_notification, record]
+        return [
+            load_desk_config,
+            triage_ticket,
+            send_notification,
+            record,
+            broadcast_to_requesters,
+            incidents.load_incident_config,
+            incidents.record_incident,
+            incidents.join_or_start_incident,
+        ]
 
     async def start(
         self, req: TicketRequest | None = None, ticket_id: str | None = None
@@ -179,7 +209,8 @@ async def running(
         config=config or desk_config(),
         triage=triage or (lambda _inp: triage_as()),
     )
-    async with build_worker(env.client, harness.task_queue, harness.activities()):
+    workflows = [TicketWorkflow, MajorIncidentWorkflow]
+    async with build_worker(env.client, harness.task_queue, harness.activities(), workflows):
         try:
             yield harness
         finally:

@@ -26,6 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from triagedesk.store.incidents import IncidentQueries
 from triagedesk.store.schema import metadata, notifications, ticket_events, tickets
 from triagedesk.types import Ticket, TicketEvent
 
@@ -120,7 +121,7 @@ def projection_row(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-class Store:
+class Store(IncidentQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
@@ -144,6 +145,9 @@ class Store:
                 yield conn
         except OperationalError as err:
             raise StoreUnavailable(f"store unavailable: {err.orig}") from err
+
+    def _insert(self, conn: Connection, table: Any) -> Any:
+        return _insert(conn, table)
 
     def ping(self) -> None:
         with self._read() as conn:

@@ -113,3 +113,34 @@ triage_previews = Table(
     Column("ticket_id", String(64)),
     Index("ix_triage_previews_at", "at"),
 )
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("workflow_id", String(200), nullable=False),
+    Column("service", String(200)),
+    Column("title", String(300), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(200)),
+    Column("opened_at", UtcDateTime(), nullable=False),
+    Column("resolved_at", UtcDateTime()),
+    Column("children", Integer, nullable=False, default=0),
+    Column("last_seq", Integer, nullable=False),
+    Column("doc", Json, nullable=False),
+    Column("review", Json),  # {"markdown": ..., "by": ..., "at": ...} once someone saved it
+    Index("ix_incidents_status_service", "status", "service"),
+)
+
+incident_events = Table(
+    "incident_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", String(64), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("data", Json, nullable=False),
+    UniqueConstraint("incident_id", "seq", name="uq_incident_events_incident_seq"),
+)
