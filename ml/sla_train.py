@@ -1,0 +1,411 @@
+"""Train an SLA breach-risk model on an incident event log, on a time-ordered split.
+
+    python -m ml.sla_train --events incident_event_log.csv.gz --out var/sla-models \\
+        [--map number=ticket_id ...] [--split-date 2016-04-11 | --test-fraction 0.2]
+
+Incidents are ordered by `opened_at`. The latest ones (`--test-fraction`, or those opened on or
+after `--split-date`) are the test period; the last `VAL_SHARE` of the incidents before it is the
+validation period; the rest trains. Every boundary is a moment: an incident in train was opened
+before every validation incident, and those before every test incident.
+
+Both model families (`ml.sla_estimators`) learn on the training period, scored at opening
+(`--points opening`, the default; `updates` adds every later event while open). The family with
+the better validation ROC-AUC wins; a sigmoid calibration is fitted on its validation scores, and
+the alert threshold is the lowest whose validation alerts reach precision 0.5 (most recall at
+that precision; best F1 when none does). metrics.json measures that model
+on the test period, at opening.
+
+The breach rate drifts a lot over time, so by default (`--refit`) the shipped model is then
+refitted with the same settings on everything but the last `VAL_SHARE` of all incidents, and
+calibrated (and its threshold chosen) on that last slice. metrics.json says so; `--no-refit`
+ships the evaluated model itself.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from sklearn.metrics import roc_auc_score
+
+from ml.errors import TrainingDataError
+from ml.fit import code_version
+from ml.registry import METRICS_FILE, ModelRegistry
+from ml.sla_estimators import BoostedEstimator, Calibrator, LinearEstimator, RiskEstimator
+from ml.sla_evaluate import format_metrics, risk_metrics
+from ml.sla_events import (
+    OPENING,
+    UPDATES,
+    ScoringPoint,
+    build_snapshots,
+    load_events,
+    parse_mapping,
+)
+from ml.sla_features import DueTargets, SnapshotEncoder, parse_targets
+from ml.sla_model import SlaParts, SlaRiskModel
+from ml.sla_reasons import Reference
+
+log = logging.getLogger(__name__)
+
+TEST_FRACTION = 0.2
+VAL_SHARE = 0.125  # of the incidents before the test period: 10% of all with the default split
+MIN_PERIOD = 5
+MIN_PRECISION = 0.5
+MIN_ALERTS = 10  # a precision measured on fewer alerts is luck
+
+
+@dataclass
+class TimeSplit:
+    """Incident ids per period; `val_from` and `test_from` are the boundaries (opened_at)."""
+
+    train: set[str]
+    val: set[str]
+    test: set[str]
+    val_from: datetime
+    test_from: datetime
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "order": "opened_at",
+            "train_incidents": len(self.train),
+            "validation_from": self.val_from.isoformat(),
+            "validation_incidents": len(self.val),
+            "test_from": self.test_from.isoformat(),
+            "test_incidents": len(self.test),
+        }
+
+
+@dataclass
+class SlaTrainReport:
+    """What a training run produced; `as_dict()` is JSON-ready."""
+
+    version: str
+    path: Path
+    registry: Path
+    promoted: bool
+    data_hash: str
+    family: str
+    alert_threshold: float
+    refit: bool
+    split: dict[str, Any]
+    validation_auc: dict[str, float]
+    test: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"path": str(self.path), "registry": str(self.registry)}
+
+
+def _cut(ordered: list[tuple[datetime, str]], index: int) -> datetime:
+    return ordered[min(max(index, 0), len(ordered) - 1)][0]
+
+
+def time_split(
+    opened: dict[str, datetime],
+    split_date: date | None = None,
+    test_fraction: float = TEST_FRACTION,
+) -> TimeSplit:
+    """Train < validation < test by `opened_at`; ties at a boundary go to the later period."""
+    ordered = sorted((moment, key) for key, moment in opened.items())
+    if split_date is not None:
+        zone = ordered[0][0].tzinfo if ordered else UTC
+        test_from = datetime.combine(split_date, datetime.min.time(), zone)
+    else:
+        test_from = _cut(ordered, round(len(ordered) * (1 - test_fraction)))
+    earlier = [item for item in ordered if item[0] < test_from]
+    val_from = _cut(earlier, round(len(earlier) * (1 - VAL_SHARE))) if earlier else test_from
+    split = TimeSplit(
+        train={k for t, k in ordered if t < val_from},
+        val={k for t, k in ordered if val_from <= t < test_from},
+        test={k for t, k in ordered if t >= test_from},
+        val_from=val_from,
+        test_from=test_from,
+    )
+    for name in ("train", "val", "test"):
+        if len(getattr(split, name)) < MIN_PERIOD:
+            raise TrainingDataError(
+                f"the {name} period has {len(getattr(split, name))} incidents (at least "
+                f"{MIN_PERIOD} needed); use more data or move --split-date/--test-fraction"
+            )
+    return split
+
+
+def candidates(seed: int) -> list[RiskEstimator]:
+    """The families training chooses between; settings picked on the shared incident log."""
+    return [LinearEstimator(c=0.3), BoostedEstimator(seed=seed)]
+
+
+def alert_threshold(truth: np.ndarray, risk: np.ndarray) -> float:
+    """The lowest threshold whose alerts are right at least `MIN_PRECISION` of the time (most
+    recall at that precision); the best-F1 threshold when no threshold gets there."""
+    order = np.argsort(-risk, kind="stable")
+    ranked, hits = risk[order], np.cumsum(truth[order])
+    alerts = np.arange(1, len(truth) + 1)
+    precision = hits / alerts
+    # Only the last of equal risks is a real cut: a threshold alerts on all of them or none.
+    cut = np.append(ranked[1:] != ranked[:-1], True)
+    good = np.flatnonzero(cut & (precision >= MIN_PRECISION) & (alerts >= MIN_ALERTS))
+    if len(good):
+        return float(ranked[good[-1]])
+    f1 = np.where(cut, 2 * hits / (alerts + max(1, int(truth.sum()))), -1.0)
+    return float(ranked[int(np.argmax(f1))])
+
+
+@dataclass
+class _Fitted:
+    encoder: SnapshotEncoder
+    estimator: RiskEstimator
+    calibrator: Calibrator
+    reference: Reference
+    threshold: float
+
+
+def _labels(points: list[ScoringPoint]) -> np.ndarray:
+    return np.array([bool(p.missed) for p in points], dtype=int)
+
+
+def _fit(
+    fit_on: list[ScoringPoint], calibrate_on: list[ScoringPoint], family: int, seed: int
+) -> tuple[_Fitted, np.ndarray]:
+    """Fits family number `family` on `fit_on`; calibration and threshold on `calibrate_on`."""
+    encoder = SnapshotEncoder().fit([p.snapshot for p in fit_on])
+    table = encoder.transform([p.snapshot for p in fit_on])
+    estimator = candidates(seed)[family]
+    estimator.fit(table, _labels(fit_on))
+    held = estimator.logit(encoder.transform([p.snapshot for p in calibrate_on]))
+    calibrator = Calibrator("sigmoid").fit(held, _labels(calibrate_on))
+    threshold = alert_threshold(_labels(calibrate_on), calibrator.probability(held))
+    fitted = _Fitted(encoder, estimator, calibrator, Reference.fit(table), threshold)
+    return fitted, held
+
+
+def _pick(ids: set[str], points: list[ScoringPoint]) -> list[ScoringPoint]:
+    return [p for p in points if p.snapshot.ticket_id in ids]
+
+
+def _risk(fitted: _Fitted, points: list[ScoringPoint]) -> np.ndarray:
+    table = fitted.encoder.transform([p.snapshot for p in points])
+    return fitted.calibrator.probability(fitted.estimator.logit(table))
+
+
+def _auc(points: list[ScoringPoint], logit: np.ndarray) -> float:
+    truth = _labels(points)
+    return float(roc_auc_score(truth, logit)) if len(set(truth.tolist())) == 2 else 0.5
+
+
+@dataclass
+class _Run:
+    """The evaluated model and what training learned about it."""
+
+    fitted: _Fitted
+    family: int
+    validation_auc: dict[str, float]
+    test: dict[str, Any]
+
+
+def _evaluate_families(scored: list[ScoringPoint], split: TimeSplit, seed: int) -> _Run:
+    """Fits every family on train, keeps the best on validation, measures it on test."""
+    fit_on, val = _pick(split.train, scored), _pick(split.val, scored)
+    results = [_fit(fit_on, val, i, seed) for i in range(len(candidates(seed)))]
+    names = [estimator.name for estimator in candidates(seed)]
+    aucs = {name: round(_auc(val, held), 4) for name, (_, held) in zip(names, results, strict=True)}
+    family = max(range(len(names)), key=lambda i: aucs[names[i]])
+    fitted = results[family][0]
+    log.info("validation ROC-AUC %s: using %s", aucs, names[family])
+    test: dict[str, Any] = {}
+    for kind in sorted({p.point for p in scored}):
+        rows = [p for p in _pick(split.test, scored) if p.point == kind]
+        if rows:
+            test[kind] = risk_metrics(_labels(rows), _risk(fitted, rows), fitted.threshold)
+    return _Run(fitted, family, aucs, test)
+
+
+def _refit(scored: list[ScoringPoint], split: TimeSplit, family: int, seed: int) -> _Fitted:
+    """Same family, fitted on all but the latest incidents and calibrated on those."""
+    opened = sorted({(p.snapshot.opened_at, p.snapshot.ticket_id) for p in scored})
+    last_from = _cut(opened, len(opened) - len(split.val))
+    fit_on = [p for p in scored if p.snapshot.opened_at < last_from]
+    latest = [p for p in scored if p.snapshot.opened_at >= last_from]
+    log.info("refitting on %d scoring points, calibrating on %d", len(fit_on), len(latest))
+    return _fit(fit_on, latest, family, seed)[0]
+
+
+def _config(fitted: _Fitted, run: _Run, context: dict[str, Any]) -> dict[str, Any]:
+    encoder = fitted.encoder
+    return {
+        "kind": "sla_risk",
+        "family": candidates(0)[run.family].name,
+        "alert_threshold": round(fitted.threshold, 4),
+        "threshold_rule": f"most recall at precision >= {MIN_PRECISION} on the calibration period",
+        "calibration": "sigmoid (Platt) on a later period than the model learned from",
+        "features": {
+            "groups": list(encoder.groups),
+            "extras": list(encoder.extras),
+            "min_count": encoder.min_count,
+            "text_components": 0 if encoder.svd is None else int(encoder.svd.n_components),
+        },
+        "validation_auc": run.validation_auc,
+        "code_version": code_version(),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "scikit_learn": metadata.version("scikit-learn"),
+        **context,
+    }
+
+
+def _metrics(run: _Run, split: TimeSplit, refit: bool) -> dict[str, Any]:
+    shipped = (
+        "refitted with the same settings on all but the latest incidents, calibrated on those; "
+        "the test figures measure the evaluated model (trained before the test period)"
+        if refit
+        else "the evaluated model itself"
+    )
+    return {"split": split.describe(), "test": run.test, "shipped_model": shipped}
+
+
+def _write_version(
+    registry: ModelRegistry, model: SlaRiskModel, metrics: dict[str, Any], data_hash: str
+) -> Path:
+    name = registry.new_version_name(data_hash)
+    model.config["version"] = model.version = name
+    staging = registry.staging_dir(name)
+    try:
+        (staging / METRICS_FILE).write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        model.save(staging)
+    except BaseException:
+        registry.discard(staging)
+        raise
+    return registry.publish(staging, name)
+
+
+def train(
+    events: Path,
+    out: Path,
+    mapping: dict[str, str] | None = None,
+    split_date: date | None = None,
+    test_fraction: float = TEST_FRACTION,
+    points: str = OPENING,
+    targets: DueTargets | None = None,
+    refit: bool = True,
+    seed: int = 0,
+) -> SlaTrainReport:
+    """Trains on the time-ordered split, measures on the test period, writes a new version."""
+    if points not in (OPENING, UPDATES):
+        raise TrainingDataError(f"--points {points}: choose {OPENING} or {UPDATES}")
+    targets = targets or DueTargets()
+    event_log = load_events(events, mapping)
+    scored = [p for p in build_snapshots(event_log, points, targets) if p.missed is not None]
+    if not scored:
+        raise TrainingDataError(f"{events}: no incident has a made_sla outcome")
+    opened = {p.snapshot.ticket_id: p.snapshot.opened_at for p in scored}
+    split = time_split(opened, split_date, test_fraction)
+    run = _evaluate_families(scored, split, seed)
+    fitted = _refit(scored, split, run.family, seed) if refit else run.fitted
+    context = {
+        "data_hash": event_log.data_hash,
+        "source": Path(event_log.source).name,
+        "mapping": mapping or {},
+        "points": points,
+        "targets": targets.model_dump(mode="json"),
+        "refit": refit,
+        "split": split.describe(),
+        "seed": seed,
+    }
+    parts = SlaParts(fitted.encoder, fitted.estimator, fitted.calibrator, fitted.reference)
+    model = SlaRiskModel(parts, _config(fitted, run, context))
+    registry = ModelRegistry(out)
+    path = _write_version(registry, model, _metrics(run, split, refit), event_log.data_hash)
+    promoted = registry.current_version() is None
+    if promoted:
+        registry.promote(path.name)
+    return SlaTrainReport(
+        version=path.name,
+        path=path,
+        registry=registry.root,
+        promoted=promoted,
+        data_hash=event_log.data_hash,
+        family=model.config["family"],
+        alert_threshold=model.alert_threshold,
+        refit=refit,
+        split=split.describe(),
+        validation_auc=run.validation_auc,
+        test=run.test,
+    )
+
+
+def _print_report(report: SlaTrainReport) -> None:
+    typer.echo(f"SLA risk model {report.version} ({report.family}) written to {report.path}")
+    s = report.split
+    typer.echo(
+        f"split by opened_at: {s['train_incidents']} train, {s['validation_incidents']} "
+        f"validation from {s['validation_from']}, {s['test_incidents']} test from {s['test_from']}"
+    )
+    typer.echo(f"validation ROC-AUC per family: {report.validation_auc}")
+    for kind, metrics in report.test.items():
+        typer.echo(f"test period at {kind}: {format_metrics(metrics)}")
+    if report.refit:
+        typer.echo("shipped model refitted on all but the latest incidents (see metrics.json)")
+    if report.promoted:
+        typer.echo(f"promoted {report.version}: the registry had no current model")
+    else:
+        typer.echo(
+            f"not promoted; to use it: python -m ml.promote {report.version} "
+            f"--registry {report.registry}"
+        )
+
+
+def main(
+    events: Annotated[Path, typer.Option(help="Event log, CSV or CSV.gz, one row per update.")],
+    out: Annotated[Path, typer.Option(help="Registry folder for the new model version.")],
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column mapping OURS=THEIRS, e.g. number=ticket_id."),
+    ] = None,
+    split_date: Annotated[
+        datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Test on incidents opened from this date."),
+    ] = None,
+    test_fraction: Annotated[
+        float, typer.Option(help="Latest share of incidents to test on (without --split-date).")
+    ] = TEST_FRACTION,
+    points: Annotated[
+        str, typer.Option(help=f"Training scoring points: {OPENING} or {UPDATES}.")
+    ] = OPENING,
+    target: Annotated[
+        list[str] | None,
+        typer.Option(help="Resolve target per priority, e.g. P3=3bd; repeatable."),
+    ] = None,
+    refit: Annotated[
+        bool, typer.Option(help="Ship a model refitted on the latest data (see --help).")
+    ] = True,
+    seed: Annotated[int, typer.Option(help="Seed for the boosted trees.")] = 0,
+) -> None:
+    """Train an SLA breach-risk model and write a new version into the registry folder."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        report = train(
+            events,
+            out,
+            parse_mapping(map_),
+            split_date.date() if split_date else None,
+            test_fraction,
+            points,
+            parse_targets(target),
+            refit,
+            seed,
+        )
+    except (TrainingDataError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    _print_report(report)
+
+
+if __name__ == "__main__":
+    typer.run(main)
