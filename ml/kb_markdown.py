@@ -62,9 +62,11 @@ class Chunk(BaseModel):
 
     @property
     def embed_text(self) -> str:
-        """What the encoder reads: the title and heading give a short section its context."""
-        heading = f"{self.heading}\n" if self.heading else ""
-        return f"{self.title}\n{heading}{self.text}"
+        """What the encoder reads. The title, the author's tags and the heading give a short
+        section its context; the tags also carry the words users type ("out of office") that
+        the body may phrase differently ("automatic replies")."""
+        lines = [self.title, ", ".join(self.tags), self.heading, self.text]
+        return "\n".join(line for line in lines if line)
 
 
 def split_front_matter(text: str, name: str) -> tuple[dict[str, Any], str]:
