@@ -10,7 +10,8 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import AppContext
-from api.routes import actions, health, tickets
+from api.routes import actions, console, health, me, metrics, ops_metrics, reports, tickets
+from api.templating import CONSOLE_STATIC_PATH
 from triagedesk import logs
 from triagedesk.settings import Settings
 
@@ -39,6 +40,9 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.add_middleware(errors.BodyLimitMiddleware)
     for module in (health, tickets, actions):
         app.include_router(module.router)
+    for module in (me, metrics, reports, ops_metrics, console):
+        app.include_router(module.router)
+    app.mount(CONSOLE_STATIC_PATH, console.static_app(), name="console-static")
     return app
 
 
