@@ -21,10 +21,12 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from ml.sla_features import Table
 
 EPS = 1e-6
+SMALL = 5000  # rows
 
 
 class RiskEstimator(Protocol):
@@ -75,7 +77,9 @@ class BoostedEstimator:
             early_stopping=False,
             random_state=self.seed,
         )
-        self.model.fit(self.matrix(table), y, sample_weight=weights)
+        # OpenMP threads cost more than they give on small tables, above all on a busy machine.
+        with threadpool_limits(limits=1 if len(table) < SMALL else None):
+            self.model.fit(self.matrix(table), y, sample_weight=weights)
 
     def logit(self, table: Table) -> np.ndarray:
         if self.model is None:

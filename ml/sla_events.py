@@ -279,11 +279,11 @@ def load_events(
 ) -> EventLog:
     """Reads a CSV or CSV.gz event log; a bad cell stops with its line and column."""
     mapping = mapping or {}
-    if not path.is_file():
-        raise TrainingDataError(f"{path}: no such file")
     leaky = sorted(LEAKY.intersection(extras))
     if leaky:
         raise TrainingDataError(f"extras {', '.join(leaky)} leak the outcome and cannot be used")
+    if not path.is_file():
+        raise TrainingDataError(f"{path}: no such file")
     events = []
     for number, row in _rows(path, mapping, need_label):
         try:

@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sklearn.decomposition import TruncatedSVD
 
-from triagedesk.calendar import BusinessCalendar, format_duration, parse_duration
+from triagedesk.calendar import BusinessCalendar, parse_duration
 from triagedesk.types import BusinessCalendarConfig, SlaTarget
 
 DEFAULT_RESOLVE_TARGETS = {1: "4h", 2: "8bh", 3: "3bd", 4: "5bd"}
@@ -82,10 +82,6 @@ class DueTargets(BaseModel):
         if scored_at <= due:
             return self._calendar.elapsed(scored_at, due, target.business)
         return -self._calendar.elapsed(due, scored_at, target.business)
-
-    def describe(self, priority: int) -> str:
-        """`8h` for an 8-business-hour target; for reasons like "4h left of 8h"."""
-        return format_duration(self.target(priority).seconds)
 
 
 def parse_targets(items: list[str] | None) -> DueTargets:

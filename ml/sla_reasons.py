@@ -24,7 +24,6 @@ from ml.sla_features import (
     SnapshotEncoder,
     Table,
 )
-from triagedesk.calendar import format_duration
 
 TOP = 3
 MIN_POINTS = 0.5  # contributions under half a risk point are noise, not reasons
@@ -107,26 +106,35 @@ def _level(value: float, quartiles: tuple[float, float]) -> str:
     return ""
 
 
+def hours_text(seconds: float) -> str:
+    """`6h`, `7h30m`, `45m`: whole hours, never days (business days are not 24h)."""
+    hours, minutes = divmod(round(abs(seconds) / 60), 60)
+    if not hours:
+        return f"{minutes}m"
+    return f"{hours}h{minutes:02d}m" if minutes else f"{hours}h"
+
+
+def _due_phrase(s: SlaSnapshot, due: DueTargets) -> str:
+    if s.seconds_to_due is None:
+        return "no due time"
+    target = due.target(s.priority)
+    clock = " (business hours)" if target.business else ""
+    if s.seconds_to_due < 0:
+        return f"overdue by {hours_text(s.seconds_to_due)}{clock}"
+    left = hours_text(s.seconds_to_due)
+    if s.seconds_to_due <= target.seconds:
+        return f"{left} left of {hours_text(target.seconds)}{clock}"
+    return f"{left} left{clock}"
+
+
 def _numeric_phrase(
     name: str, s: SlaSnapshot, value: float, ref: Reference, due: DueTargets
 ) -> str:
     if name in COUNT_PHRASES:
         return COUNT_PHRASES[name].format(n=int(value)) + _level(value, ref.quartiles[name])
-    if name == "priority":
-        return f"priority P{s.priority}"
     if name == "age_hours":
-        return f"open for {format_duration(value * 3600)}"
-    if s.seconds_to_due is None:
-        return "no due time"
-    if s.seconds_to_due < 0:
-        return f"overdue by {format_duration(-s.seconds_to_due)}"
-    left = format_duration(s.seconds_to_due)
-    target = due.target(s.priority).seconds
-    return (
-        f"{left} left of {due.describe(s.priority)}"
-        if s.seconds_to_due <= target
-        else f"{left} left"
-    )
+        return f"open for {hours_text(value * 3600)}"
+    return _due_phrase(s, due)
 
 
 def _category_phrase(name: str, code: int, raw: str | None) -> str:
