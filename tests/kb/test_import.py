@@ -11,6 +11,7 @@ import typer
 from qdrant_client import QdrantClient
 from typer.testing import CliRunner
 
+import ml.kb
 import ml.kb_import
 import ml.kb_index
 from ml.embeddings import Encoder
@@ -142,6 +143,17 @@ def test_versions_keep_live_and_previous_and_roll_back(kb: KnowledgeBase, folder
     assert kb.index.versions() == [second.collection, third.collection]
     assert kb.rollback() == second.collection
     assert kb.health().collection == second.collection and kb.count() == 2
+
+
+def test_one_hit_per_article_when_one_article_fills_the_top_chunks(
+    kb: KnowledgeBase, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kb.import_dir(folder)
+    monkeypatch.setattr(ml.kb, "CANDIDATES_PER_HIT", 1)  # top 2 chunks: both printer ones
+    assert ids(kb.search("add the floor printer to the list of printers", limit=2)) == [
+        "kb-printer",
+        "kb-vpn",
+    ]
 
 
 def test_never_imported_is_a_clear_error_and_an_unhealthy_status(kb: KnowledgeBase) -> None:
