@@ -3,7 +3,7 @@ import { ApiError, api, download } from "./api.js";
 import { $, clear, h, pct, say } from "./dom.js";
 import { barChart, lineChart } from "./charts.js";
 import { clearErrors, showError, submitting } from "./forms.js";
-import { pageError, requireSession } from "./session.js";
+import { pageError, ready, requireSession } from "./session.js";
 
 const form = $("#range-form");
 const DAY = 86400000;
@@ -144,6 +144,7 @@ async function start() {
   fromUrl();
   wire();
   await load();
+  ready();
 }
 
 start().catch(pageError);

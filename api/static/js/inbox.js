@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { $, clear, h, say, ticketLink, when } from "./dom.js";
 import { decisionForms, handoff } from "./decisions.js";
-import { applyPermissions, can, pageError, poll, requireSession } from "./session.js";
+import { applyPermissions, can, pageError, poll, ready, requireSession } from "./session.js";
 import { countdown, riskBadge, tick } from "./sla.js";
 
 const list = $("#inbox");
@@ -54,9 +54,11 @@ async function start() {
   me = await requireSession();
   if (!can(me, "escalations:decide")) {
     $("#inbox-denied").hidden = false;
+    ready();
     return;
   }
   await load();
+  ready();
   poll(() => load().catch(pageError), 15);
   setInterval(() => tick(list), 1000);
 }

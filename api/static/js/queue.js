@@ -2,7 +2,7 @@
 import { api } from "./api.js";
 import { $, clear, h, say, ticketLink } from "./dom.js";
 import { showError } from "./forms.js";
-import { pageError, poll, requireSession } from "./session.js";
+import { pageError, poll, ready, requireSession } from "./session.js";
 import { countdown, riskBadge, tick } from "./sla.js";
 
 const FILTERS = ["queue", "tier", "priority", "status", "category", "breached"];
@@ -95,6 +95,7 @@ async function start() {
   });
   $("#more").addEventListener("click", () => more().catch(pageError));
   await load();
+  ready();
   poll(load, 10);
   setInterval(() => tick(), 1000);
 }

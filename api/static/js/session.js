@@ -51,3 +51,9 @@ export function poll(task, seconds) {
   document.addEventListener("visibilitychange", tick);
   return setInterval(tick, seconds * 1000);
 }
+
+// Marks the page as wired up (handlers attached, first data shown): tests and impatient
+// keyboard users act on a page that is ready.
+export function ready() {
+  document.body.dataset.ready = "true";
+}

@@ -37,6 +37,7 @@ function start() {
     }
   });
   form.elements.token.focus();
+  document.body.dataset.ready = "true";
 }
 
 start();

@@ -3,7 +3,7 @@ import { api } from "./api.js";
 import { $, clear, h, pct, safeUrl, say, when } from "./dom.js";
 import { decisionForms, handoff } from "./decisions.js";
 import { readForm, showError, submitting } from "./forms.js";
-import { applyPermissions, pageError, requireSession } from "./session.js";
+import { applyPermissions, pageError, ready, requireSession } from "./session.js";
 import { countdown, riskBadge, tick } from "./sla.js";
 import { timelineItem } from "./timeline.js";
 
@@ -183,6 +183,7 @@ async function start() {
     say($("#t-subject"), error.status === 404 ? `No ticket ${id}` : "The ticket could not be loaded");
     throw error;
   }
+  ready();
   setInterval(() => tick(root), 1000);
 }
 
