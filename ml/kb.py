@@ -185,6 +185,16 @@ class KnowledgeBase:
                 f" run `triagedesk kb import DIR`"
             ) from err
 
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        try:
+            yield
+        except _QDRANT_ERRORS as err:
+            raise KbImportError(
+                f"import into knowledge base {self.alias!r} failed ({err}); searches still use"
+                f" the version that was live before"
+            ) from err
+
     # --- import ---------------------------------------------------------------------------
 
     def import_dir(
@@ -205,7 +215,7 @@ class KnowledgeBase:
             raise KbImportError(f"no article could be imported from {directory}: {reasons}")
         chunks = [(chunk, article) for article in articles for chunk in chunk_article(article)]
         vectors = self.encoder.encode([chunk.embed_text for chunk, _ in chunks])
-        with self._write_lock:
+        with self._write_lock, self._writing():
             report = self._publish(chunks, vectors, skipped, str(directory))
         report.seconds = time.perf_counter() - started
         log.info(report.summary())
