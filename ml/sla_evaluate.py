@@ -24,6 +24,9 @@ from ml.sla_model import SlaModelError, SlaRiskModel
 
 log = logging.getLogger(__name__)
 
+MIN_PRECISION = 0.5
+MIN_ALERTS = 10  # a precision measured on fewer alerts is luck
+
 
 def risk_metrics(truth: np.ndarray, risk: np.ndarray, threshold: float) -> dict[str, Any]:
     """ROC-AUC, PR-AUC, Brier, base rate, and precision/recall of alerts at `threshold`."""
@@ -43,6 +46,22 @@ def risk_metrics(truth: np.ndarray, risk: np.ndarray, threshold: float) -> dict[
         "recall": round(hits / int(truth.sum()), 4) if truth.any() else None,
         "mean_risk": round(float(risk.mean()), 4) if len(truth) else None,
     }
+
+
+def alert_threshold(truth: np.ndarray, risk: np.ndarray) -> float:
+    """The lowest threshold whose alerts are right at least `MIN_PRECISION` of the time (most
+    recall at that precision); the best-F1 threshold when no threshold gets there."""
+    order = np.argsort(-risk, kind="stable")
+    ranked, hits = risk[order], np.cumsum(truth[order])
+    alerts = np.arange(1, len(truth) + 1)
+    precision = hits / alerts
+    # Only the last of equal risks is a real cut: a threshold alerts on all of them or none.
+    cut = np.append(ranked[1:] != ranked[:-1], True)
+    good = np.flatnonzero(cut & (precision >= MIN_PRECISION) & (alerts >= MIN_ALERTS))
+    if len(good):
+        return float(ranked[good[-1]])
+    f1 = np.where(cut, 2 * hits / (alerts + max(1, int(truth.sum()))), -1.0)
+    return float(ranked[int(np.argmax(f1))])
 
 
 def evaluate(

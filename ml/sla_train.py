@@ -3,17 +3,15 @@
     python -m ml.sla_train --events incident_event_log.csv.gz --out var/sla-models \\
         [--map number=ticket_id ...] [--split-date 2016-04-11 | --test-fraction 0.2]
 
-Incidents are ordered by `opened_at`. The latest ones (`--test-fraction`, or those opened on or
-after `--split-date`) are the test period; the last `VAL_SHARE` of the incidents before it is the
-validation period; the rest trains. Every boundary is a moment: an incident in train was opened
-before every validation incident, and those before every test incident.
+The split is time-ordered (`ml.sla_split`): train on the earliest incidents by `opened_at`,
+validate on the next `VAL_SHARE` of those before the test period, test on the latest
+(`--test-fraction`, or those opened from `--split-date`).
 
 Both model families (`ml.sla_estimators`) learn on the training period, scored at opening
 (`--points opening`, the default; `updates` adds every later event while open). The family with
 the better validation ROC-AUC wins; a sigmoid calibration is fitted on its validation scores, and
-the alert threshold is the lowest whose validation alerts reach precision 0.5 (most recall at
-that precision; best F1 when none does). metrics.json measures that model
-on the test period, at opening.
+the alert threshold is the lowest whose validation alerts reach precision 0.5 (the most recall at
+that precision; the best F1 when none does). metrics.json measures that model on the test period.
 
 The breach rate drifts a lot over time, so by default (`--refit`) the shipped model is then
 refitted with the same settings on everything but the last `VAL_SHARE` of all incidents, and
@@ -40,7 +38,7 @@ from ml.errors import TrainingDataError
 from ml.fit import code_version
 from ml.registry import METRICS_FILE, ModelRegistry
 from ml.sla_estimators import BoostedEstimator, Calibrator, LinearEstimator, RiskEstimator
-from ml.sla_evaluate import format_metrics, risk_metrics
+from ml.sla_evaluate import MIN_PRECISION, alert_threshold, format_metrics, risk_metrics
 from ml.sla_events import (
     OPENING,
     UPDATES,
@@ -52,35 +50,9 @@ from ml.sla_events import (
 from ml.sla_features import DueTargets, SnapshotEncoder, parse_targets
 from ml.sla_model import SlaParts, SlaRiskModel
 from ml.sla_reasons import Reference
+from ml.sla_split import TEST_FRACTION, TimeSplit, cut_at, time_split
 
 log = logging.getLogger(__name__)
-
-TEST_FRACTION = 0.2
-VAL_SHARE = 0.125  # of the incidents before the test period: 10% of all with the default split
-MIN_PERIOD = 5
-MIN_PRECISION = 0.5
-MIN_ALERTS = 10  # a precision measured on fewer alerts is luck
-
-
-@dataclass
-class TimeSplit:
-    """Incident ids per period; `val_from` and `test_from` are the boundaries (opened_at)."""
-
-    train: set[str]
-    val: set[str]
-    test: set[str]
-    val_from: datetime
-    test_from: datetime
-
-    def describe(self) -> dict[str, Any]:
-        return {
-            "order": "opened_at",
-            "train_incidents": len(self.train),
-            "validation_from": self.val_from.isoformat(),
-            "validation_incidents": len(self.val),
-            "test_from": self.test_from.isoformat(),
-            "test_incidents": len(self.test),
-        }
 
 
 @dataclass
@@ -103,63 +75,13 @@ class SlaTrainReport:
         return asdict(self) | {"path": str(self.path), "registry": str(self.registry)}
 
 
-def _cut(ordered: list[tuple[datetime, str]], index: int) -> datetime:
-    return ordered[min(max(index, 0), len(ordered) - 1)][0]
-
-
-def time_split(
-    opened: dict[str, datetime],
-    split_date: date | None = None,
-    test_fraction: float = TEST_FRACTION,
-) -> TimeSplit:
-    """Train < validation < test by `opened_at`; ties at a boundary go to the later period."""
-    ordered = sorted((moment, key) for key, moment in opened.items())
-    if split_date is not None:
-        zone = ordered[0][0].tzinfo if ordered else UTC
-        test_from = datetime.combine(split_date, datetime.min.time(), zone)
-    else:
-        test_from = _cut(ordered, round(len(ordered) * (1 - test_fraction)))
-    earlier = [item for item in ordered if item[0] < test_from]
-    val_from = _cut(earlier, round(len(earlier) * (1 - VAL_SHARE))) if earlier else test_from
-    split = TimeSplit(
-        train={k for t, k in ordered if t < val_from},
-        val={k for t, k in ordered if val_from <= t < test_from},
-        test={k for t, k in ordered if t >= test_from},
-        val_from=val_from,
-        test_from=test_from,
-    )
-    for name in ("train", "val", "test"):
-        if len(getattr(split, name)) < MIN_PERIOD:
-            raise TrainingDataError(
-                f"the {name} period has {len(getattr(split, name))} incidents (at least "
-                f"{MIN_PERIOD} needed); use more data or move --split-date/--test-fraction"
-            )
-    return split
-
-
 def candidates(seed: int) -> list[RiskEstimator]:
     """The families training chooses between; settings picked on the shared incident log."""
     return [LinearEstimator(c=0.3), BoostedEstimator(seed=seed)]
 
 
-def alert_threshold(truth: np.ndarray, risk: np.ndarray) -> float:
-    """The lowest threshold whose alerts are right at least `MIN_PRECISION` of the time (most
-    recall at that precision); the best-F1 threshold when no threshold gets there."""
-    order = np.argsort(-risk, kind="stable")
-    ranked, hits = risk[order], np.cumsum(truth[order])
-    alerts = np.arange(1, len(truth) + 1)
-    precision = hits / alerts
-    # Only the last of equal risks is a real cut: a threshold alerts on all of them or none.
-    cut = np.append(ranked[1:] != ranked[:-1], True)
-    good = np.flatnonzero(cut & (precision >= MIN_PRECISION) & (alerts >= MIN_ALERTS))
-    if len(good):
-        return float(ranked[good[-1]])
-    f1 = np.where(cut, 2 * hits / (alerts + max(1, int(truth.sum()))), -1.0)
-    return float(ranked[int(np.argmax(f1))])
-
-
 @dataclass
-class _Fitted:
+class FittedModel:
     encoder: SnapshotEncoder
     estimator: RiskEstimator
     calibrator: Calibrator
@@ -173,7 +95,7 @@ def _labels(points: list[ScoringPoint]) -> np.ndarray:
 
 def _fit(
     fit_on: list[ScoringPoint], calibrate_on: list[ScoringPoint], family: int, seed: int
-) -> tuple[_Fitted, np.ndarray]:
+) -> tuple[FittedModel, np.ndarray]:
     """Fits family number `family` on `fit_on`; calibration and threshold on `calibrate_on`."""
     encoder = SnapshotEncoder().fit([p.snapshot for p in fit_on])
     table = encoder.transform([p.snapshot for p in fit_on])
@@ -182,7 +104,7 @@ def _fit(
     held = estimator.logit(encoder.transform([p.snapshot for p in calibrate_on]))
     calibrator = Calibrator("sigmoid").fit(held, _labels(calibrate_on))
     threshold = alert_threshold(_labels(calibrate_on), calibrator.probability(held))
-    fitted = _Fitted(encoder, estimator, calibrator, Reference.fit(table), threshold)
+    fitted = FittedModel(encoder, estimator, calibrator, Reference.fit(table), threshold)
     return fitted, held
 
 
@@ -190,7 +112,7 @@ def _pick(ids: set[str], points: list[ScoringPoint]) -> list[ScoringPoint]:
     return [p for p in points if p.snapshot.ticket_id in ids]
 
 
-def _risk(fitted: _Fitted, points: list[ScoringPoint]) -> np.ndarray:
+def _risk(fitted: FittedModel, points: list[ScoringPoint]) -> np.ndarray:
     table = fitted.encoder.transform([p.snapshot for p in points])
     return fitted.calibrator.probability(fitted.estimator.logit(table))
 
@@ -201,16 +123,20 @@ def _auc(points: list[ScoringPoint], logit: np.ndarray) -> float:
 
 
 @dataclass
-class _Run:
+class EvaluatedRun:
     """The evaluated model and what training learned about it."""
 
-    fitted: _Fitted
+    fitted: FittedModel
     family: int
     validation_auc: dict[str, float]
     test: dict[str, Any]
 
+    def risk(self, points: list[ScoringPoint]) -> np.ndarray:
+        """Calibrated risk of the evaluated model for `points`."""
+        return _risk(self.fitted, points)
 
-def _evaluate_families(scored: list[ScoringPoint], split: TimeSplit, seed: int) -> _Run:
+
+def fit_and_evaluate(scored: list[ScoringPoint], split: TimeSplit, seed: int) -> EvaluatedRun:
     """Fits every family on train, keeps the best on validation, measures it on test."""
     fit_on, val = _pick(split.train, scored), _pick(split.val, scored)
     results = [_fit(fit_on, val, i, seed) for i in range(len(candidates(seed)))]
@@ -224,20 +150,20 @@ def _evaluate_families(scored: list[ScoringPoint], split: TimeSplit, seed: int) 
         rows = [p for p in _pick(split.test, scored) if p.point == kind]
         if rows:
             test[kind] = risk_metrics(_labels(rows), _risk(fitted, rows), fitted.threshold)
-    return _Run(fitted, family, aucs, test)
+    return EvaluatedRun(fitted, family, aucs, test)
 
 
-def _refit(scored: list[ScoringPoint], split: TimeSplit, family: int, seed: int) -> _Fitted:
+def _refit(scored: list[ScoringPoint], split: TimeSplit, family: int, seed: int) -> FittedModel:
     """Same family, fitted on all but the latest incidents and calibrated on those."""
     opened = sorted({(p.snapshot.opened_at, p.snapshot.ticket_id) for p in scored})
-    last_from = _cut(opened, len(opened) - len(split.val))
+    last_from = cut_at(opened, len(opened) - len(split.val))
     fit_on = [p for p in scored if p.snapshot.opened_at < last_from]
     latest = [p for p in scored if p.snapshot.opened_at >= last_from]
     log.info("refitting on %d scoring points, calibrating on %d", len(fit_on), len(latest))
     return _fit(fit_on, latest, family, seed)[0]
 
 
-def _config(fitted: _Fitted, run: _Run, context: dict[str, Any]) -> dict[str, Any]:
+def _config(fitted: FittedModel, run: EvaluatedRun, context: dict[str, Any]) -> dict[str, Any]:
     encoder = fitted.encoder
     return {
         "kind": "sla_risk",
@@ -260,7 +186,7 @@ def _config(fitted: _Fitted, run: _Run, context: dict[str, Any]) -> dict[str, An
     }
 
 
-def _metrics(run: _Run, split: TimeSplit, refit: bool) -> dict[str, Any]:
+def _metrics(run: EvaluatedRun, split: TimeSplit, refit: bool) -> dict[str, Any]:
     shipped = (
         "refitted with the same settings on all but the latest incidents, calibrated on those; "
         "the test figures measure the evaluated model (trained before the test period)"
@@ -306,7 +232,7 @@ def train(
         raise TrainingDataError(f"{events}: no incident has a made_sla outcome")
     opened = {p.snapshot.ticket_id: p.snapshot.opened_at for p in scored}
     split = time_split(opened, split_date, test_fraction)
-    run = _evaluate_families(scored, split, seed)
+    run = fit_and_evaluate(scored, split, seed)
     fitted = _refit(scored, split, run.family, seed) if refit else run.fitted
     context = {
         "data_hash": event_log.data_hash,

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from ml.errors import TrainingDataError
-from ml.sla_train import alert_threshold, time_split
+from ml.sla_evaluate import alert_threshold
+from ml.sla_split import time_split
 
 T0 = datetime(2016, 3, 1, tzinfo=UTC)
 
