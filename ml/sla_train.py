@@ -42,6 +42,7 @@ from ml.sla_evaluate import MIN_PRECISION, alert_threshold, format_metrics, risk
 from ml.sla_events import (
     OPENING,
     UPDATES,
+    EventLog,
     ScoringPoint,
     build_snapshots,
     load_events,
@@ -73,6 +74,25 @@ class SlaTrainReport:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self) | {"path": str(self.path), "registry": str(self.registry)}
+
+    @classmethod
+    def of(
+        cls, model: SlaRiskModel, registry: ModelRegistry, promoted: bool, run: EvaluatedRun
+    ) -> SlaTrainReport:
+        config = model.config
+        return cls(
+            version=model.version,
+            path=registry.path_of(model.version),
+            registry=registry.root,
+            promoted=promoted,
+            data_hash=config["data_hash"],
+            family=config["family"],
+            alert_threshold=model.alert_threshold,
+            refit=config["refit"],
+            split=config["split"],
+            validation_auc=run.validation_auc,
+            test=run.test,
+        )
 
 
 def candidates(seed: int) -> list[RiskEstimator]:
@@ -211,6 +231,27 @@ def _write_version(
     return registry.publish(staging, name)
 
 
+def _training_points(
+    events: Path, mapping: dict[str, str] | None, points: str, targets: DueTargets
+) -> tuple[EventLog, list[ScoringPoint]]:
+    if points not in (OPENING, UPDATES):
+        raise TrainingDataError(f"--points {points}: choose {OPENING} or {UPDATES}")
+    event_log = load_events(events, mapping)
+    scored = [p for p in build_snapshots(event_log, points, targets) if p.missed is not None]
+    if not scored:
+        raise TrainingDataError(f"{events}: no incident has a made_sla outcome")
+    return event_log, scored
+
+
+def _publish(registry: ModelRegistry, model: SlaRiskModel, metrics: dict[str, Any]) -> bool:
+    """Writes the version; promotes it when the registry has no current model yet."""
+    path = _write_version(registry, model, metrics, str(model.config["data_hash"]))
+    promoted = registry.current_version() is None
+    if promoted:
+        registry.promote(path.name)
+    return promoted
+
+
 def train(
     events: Path,
     out: Path,
@@ -223,47 +264,24 @@ def train(
     seed: int = 0,
 ) -> SlaTrainReport:
     """Trains on the time-ordered split, measures on the test period, writes a new version."""
-    if points not in (OPENING, UPDATES):
-        raise TrainingDataError(f"--points {points}: choose {OPENING} or {UPDATES}")
     targets = targets or DueTargets()
-    event_log = load_events(events, mapping)
-    scored = [p for p in build_snapshots(event_log, points, targets) if p.missed is not None]
-    if not scored:
-        raise TrainingDataError(f"{events}: no incident has a made_sla outcome")
-    opened = {p.snapshot.ticket_id: p.snapshot.opened_at for p in scored}
-    split = time_split(opened, split_date, test_fraction)
+    event_log, scored = _training_points(events, mapping, points, targets)
+    split = time_split(
+        {p.snapshot.ticket_id: p.snapshot.opened_at for p in scored}, split_date, test_fraction
+    )
     run = fit_and_evaluate(scored, split, seed)
     fitted = _refit(scored, split, run.family, seed) if refit else run.fitted
     context = {
         "data_hash": event_log.data_hash,
         "source": Path(event_log.source).name,
         "mapping": mapping or {},
-        "points": points,
         "targets": targets.model_dump(mode="json"),
-        "refit": refit,
-        "split": split.describe(),
-        "seed": seed,
-    }
+    } | {"points": points, "refit": refit, "split": split.describe(), "seed": seed}
     parts = SlaParts(fitted.encoder, fitted.estimator, fitted.calibrator, fitted.reference)
     model = SlaRiskModel(parts, _config(fitted, run, context))
     registry = ModelRegistry(out)
-    path = _write_version(registry, model, _metrics(run, split, refit), event_log.data_hash)
-    promoted = registry.current_version() is None
-    if promoted:
-        registry.promote(path.name)
-    return SlaTrainReport(
-        version=path.name,
-        path=path,
-        registry=registry.root,
-        promoted=promoted,
-        data_hash=event_log.data_hash,
-        family=model.config["family"],
-        alert_threshold=model.alert_threshold,
-        refit=refit,
-        split=split.describe(),
-        validation_auc=run.validation_auc,
-        test=run.test,
-    )
+    promoted = _publish(registry, model, _metrics(run, split, refit))
+    return SlaTrainReport.of(model, registry, promoted, run)
 
 
 def _print_report(report: SlaTrainReport) -> None:
