@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,7 +187,7 @@ async def test_dashboard_draws_its_charts_and_exports_csv(
     async with page.expect_download() as download_info:
         await page.get_by_role("button", name="Export CSV").click()
     download = await download_info.value
-    csv_text = open(await download.path(), encoding="utf-8").read()  # noqa: ASYNC230
+    csv_text = Path(await download.path()).read_text(encoding="utf-8")
     assert csv_text.startswith("group,created,resolved,first_contact_resolution")
 
     await page.locator("#range-from").fill("2026-03-10")
