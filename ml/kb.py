@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 import threading
 import time
 from collections.abc import Collection, Iterator, Sequence
@@ -25,11 +24,18 @@ import numpy as np
 from pydantic import BaseModel, Field
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
-from qdrant_client.http.exceptions import ApiException
 
 from ml.embeddings import Encoder
-from ml.kb_index import KbError, KbImportError, KbUnavailableError, VersionedIndex, point_id
-from ml.kb_markdown import Chunk, KbArticle, SkippedFile, chunk_article, load_articles
+from ml.kb_index import (
+    QDRANT_ERRORS,
+    KbError,
+    KbImportError,
+    KbUnavailableError,
+    VersionedIndex,
+    connect_qdrant,
+    point_id,
+)
+from ml.kb_markdown import Chunk, KbArticle, SkippedFile, chunk_article, load_articles, snippet
 from triagedesk.types import Article
 
 log = logging.getLogger(__name__)
@@ -47,13 +53,9 @@ __all__ = [
 
 DEFAULT_ALIAS = "kb"
 ARTICLE_URL = "/v1/kb/articles/{id}"
-SERVER_TIMEOUT_SECONDS = 5
-SNIPPET_CHARS = 240
 # Chunks fetched per article wanted: the starter KB has 4 chunks per article on average.
 CANDIDATES_PER_HIT = 8
 HIT_FIELDS = ["article_id", "title", "category", "heading", "text"]
-# What Qdrant raises when it cannot answer: server errors, connection errors, local-mode misses.
-_QDRANT_ERRORS = (ApiException, ValueError, RuntimeError, OSError)
 
 
 class KbHit(BaseModel):
@@ -101,42 +103,13 @@ class KbHealth(BaseModel):
     error: str | None = None
 
 
-def connect_qdrant(
-    url: str | None, api_key: str | None, path: Path, timeout: int = SERVER_TIMEOUT_SECONDS
-) -> QdrantClient:
-    """A Qdrant server when `url` is given, else the embedded local mode on `path`.
-
-    Server: a short timeout and no compatibility probe at construction, so a worker starts while
-    Qdrant is down and a failing call fails fast (qdrant-client's REST calls do not retry; the
-    Temporal activity does). Local mode locks its folder: one process at a time.
-    """
-    if url:
-        return QdrantClient(url=url, api_key=api_key, timeout=timeout, check_compatibility=False)
-    path.mkdir(parents=True, exist_ok=True)
-    try:
-        # Worker activities run in threads; KnowledgeBase serialises its writes, which is
-        # the guarantee qdrant-client asks for before this flag.
-        return QdrantClient(path=str(path), force_disable_check_same_thread=True)
-    except RuntimeError as err:
-        raise KbUnavailableError(
-            f"the local Qdrant folder {path} is open in another process (the worker?): stop it,"
-            f" or run Qdrant as a server and set TRIAGEDESK_QDRANT_URL ({err})"
-        ) from err
-
-
-def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The chunk as one plain line, cut at a word boundary."""
-    plain = re.sub(r"^\s*(?:\d+\.|[-*+>])\s+", "", text, flags=re.MULTILINE)
-    plain = " ".join(re.sub(r"[*_`#]+", "", plain).split())
-    if len(plain) <= limit:
-        return plain
-    return plain[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def _category_filter(category: str | None) -> qm.Filter | None:
-    if not category:
-        return None
-    return qm.Filter(must=[qm.FieldCondition(key="category", match=qm.MatchValue(value=category))])
+def _filter(category: str | None, audience: str | None) -> qm.Filter | None:
+    conditions: list[qm.Condition] = [
+        qm.FieldCondition(key=key, match=qm.MatchValue(value=value))
+        for key, value in (("category", category), ("audience", audience))
+        if value
+    ]
+    return qm.Filter(must=conditions) if conditions else None
 
 
 def _one_per_article(points: list[qm.ScoredPoint], limit: int) -> list[KbHit]:
@@ -179,7 +152,7 @@ class KnowledgeBase:
     def _reading(self) -> Iterator[None]:
         try:
             yield
-        except _QDRANT_ERRORS as err:
+        except QDRANT_ERRORS as err:
             raise KbUnavailableError(
                 f"knowledge base {self.alias!r} is unavailable ({err}); if it was never imported,"
                 f" run `triagedesk kb import DIR`"
@@ -189,7 +162,7 @@ class KnowledgeBase:
     def _writing(self) -> Iterator[None]:
         try:
             yield
-        except _QDRANT_ERRORS as err:
+        except QDRANT_ERRORS as err:
             raise KbImportError(
                 f"import into knowledge base {self.alias!r} failed ({err}); searches still use"
                 f" the version that was live before"
@@ -273,16 +246,21 @@ class KnowledgeBase:
         query: str,
         limit: int = 5,
         category: str | None = None,
+        *,
+        audience: str | None = None,
         min_score: float | None = None,
     ) -> list[KbHit]:
-        """The `limit` best articles for the query, each scored by its best chunk."""
-        return self.search_many([query], limit, category, min_score)[0]
+        """The `limit` best articles for the query, each scored by its best chunk.
+        `audience="user"` leaves out agent runbooks (for a self-service portal)."""
+        return self.search_many([query], limit, category, audience=audience, min_score=min_score)[0]
 
     def search_many(
         self,
         queries: Sequence[str],
         limit: int = 5,
         category: str | None = None,
+        *,
+        audience: str | None = None,
         min_score: float | None = None,
     ) -> list[list[KbHit]]:
         """One result list per query, in order; the queries are encoded in one batch."""
@@ -291,10 +269,26 @@ class KnowledgeBase:
         if not wanted:
             return results
         vectors = self.encoder.encode([queries[i].strip() for i in wanted])
-        found = self._search_vectors(vectors, limit, _category_filter(category), min_score)
+        found = self.search_vectors(
+            vectors, limit, category, audience=audience, min_score=min_score
+        )
         for i, hits in zip(wanted, found, strict=True):
             results[i] = hits
         return results
+
+    def search_vectors(
+        self,
+        vectors: np.ndarray,
+        limit: int = 5,
+        category: str | None = None,
+        *,
+        audience: str | None = None,
+        min_score: float | None = None,
+    ) -> list[list[KbHit]]:
+        """`search_many` for texts already embedded (triage reuses the ticket's embedding)."""
+        if len(vectors) == 0:
+            return []
+        return self._search_vectors(vectors, limit, _filter(category, audience), min_score)
 
     def _search_vectors(
         self, vectors: np.ndarray, limit: int, where: qm.Filter | None, min_score: float | None
@@ -382,7 +376,7 @@ class KnowledgeBase:
                 versions=self.index.versions(),
                 embedding_model=model,
             )
-        except (*_QDRANT_ERRORS, KbError) as err:
+        except (*QDRANT_ERRORS, KbError) as err:
             return KbHealth(ok=False, alias=self.alias, error=str(err))
         if model and model != self.encoder.name:
             health.ok = False

@@ -10,6 +10,8 @@ version or the new one, never a gap. So no pointer file is needed.
 Retention: the live version and the one it replaced (for `rollback`). Older versions are dropped
 after a switch. Versions newer than the live one are left alone: on a server that may be another
 process's import in progress; a crashed import's leftover goes at the next import's switch.
+
+Also here: `connect_qdrant` (server or embedded local mode) and the knowledge-base errors.
 """
 
 from __future__ import annotations
@@ -18,15 +20,21 @@ import datetime as dt
 import logging
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from qdrant_client import QdrantClient
 from qdrant_client import models as qm
+from qdrant_client.http.exceptions import ApiException
 
 from ml.kb_markdown import Chunk, KbArticle
 
 log = logging.getLogger(__name__)
+
+SERVER_TIMEOUT_SECONDS = 5
+# What Qdrant raises when it cannot answer: server errors, connection errors, local-mode misses.
+QDRANT_ERRORS = (ApiException, ValueError, RuntimeError, OSError)
 
 _STAMP = "%Y%m%d%H%M%S%f"
 UPSERT_BATCH = 128
@@ -43,6 +51,29 @@ class KbUnavailableError(KbError):
 
 class KbImportError(KbError):
     """An import could not complete; the live index is unchanged."""
+
+
+def connect_qdrant(
+    url: str | None, api_key: str | None, path: Path, timeout: int = SERVER_TIMEOUT_SECONDS
+) -> QdrantClient:
+    """A Qdrant server when `url` is given, else the embedded local mode on `path`.
+
+    Server: a short timeout and no compatibility probe at construction, so a worker starts while
+    Qdrant is down and a failing call fails fast (qdrant-client's REST calls do not retry; the
+    Temporal activity does). Local mode locks its folder: one process at a time.
+    """
+    if url:
+        return QdrantClient(url=url, api_key=api_key, timeout=timeout, check_compatibility=False)
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        # Worker activities run in threads; KnowledgeBase serialises its writes, which is
+        # the guarantee qdrant-client asks for before this flag.
+        return QdrantClient(path=str(path), force_disable_check_same_thread=True)
+    except RuntimeError as err:
+        raise KbUnavailableError(
+            f"the local Qdrant folder {path} is open in another process (the worker?): stop it,"
+            f" or run Qdrant as a server and set TRIAGEDESK_QDRANT_URL ({err})"
+        ) from err
 
 
 def version_name(alias: str, at: dt.datetime) -> str:
@@ -83,7 +114,7 @@ class VersionedIndex:
         )
         if not _is_local(self.client):
             # Filters by article and category; local mode scans everything and warns instead.
-            for field in ("article_id", "category", "source"):
+            for field in ("article_id", "category", "audience", "source"):
                 self.client.create_payload_index(name, field, qm.PayloadSchemaType.KEYWORD)
         log.info("created knowledge-base version %s", name)
         return name

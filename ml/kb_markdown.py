@@ -33,6 +33,7 @@ DEFAULT_CATEGORY = "general"
 # ~180 words: under the encoder's 256 word-piece window with room for the title and heading.
 MAX_CHUNK_CHARS = 900
 OVERLAP_CHARS = 150
+SNIPPET_CHARS = 240
 _FENCE = "---"
 
 
@@ -274,3 +275,12 @@ def load_articles(directory: Path) -> tuple[list[KbArticle], list[SkippedFile]]:
         seen[article.id] = name
         articles.append(article)
     return articles, skipped
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The chunk as one plain line, cut at a word boundary."""
+    plain = re.sub(r"^\s*(?:\d+\.|[-*+>])\s+", "", text, flags=re.MULTILINE)
+    plain = " ".join(re.sub(r"[*_`#]+", "", plain).split())
+    if len(plain) <= limit:
+        return plain
+    return plain[:limit].rsplit(" ", 1)[0] + "…"

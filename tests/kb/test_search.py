@@ -59,6 +59,15 @@ def test_category_filter_and_score_floor(starter_kb: KnowledgeBase) -> None:
     assert starter_kb.search("printer", limit=5, min_score=0.99) == []
 
 
+def test_self_service_search_leaves_out_agent_runbooks(starter_kb: KnowledgeBase) -> None:
+    query = "reset mfa for a user who lost their phone"
+    assert "kb-mfa-reset-methods-agent" in ids(starter_kb.search(query, limit=3))
+    for_users = starter_kb.search(query, limit=5, audience="user")
+    assert len(for_users) == 5 and "kb-mfa-reset-methods-agent" not in ids(for_users)
+    articles = [starter_kb.get_article(hit.id) for hit in for_users]
+    assert all(article is not None and article.audience == "user" for article in articles)
+
+
 def test_search_many_matches_single_searches(starter_kb: KnowledgeBase) -> None:
     queries = ["vpn keeps disconnecting", "", "paper jam"]
     batched = starter_kb.search_many(queries, limit=3)
