@@ -107,6 +107,7 @@ class FittedModel:
     calibrator: Calibrator
     reference: Reference
     threshold: float
+    calibrated_from: str = ""  # set on a refitted model: the start of its calibration slice
 
 
 def _labels(points: list[ScoringPoint]) -> np.ndarray:
@@ -180,7 +181,9 @@ def _refit(scored: list[ScoringPoint], split: TimeSplit, family: int, seed: int)
     fit_on = [p for p in scored if p.snapshot.opened_at < last_from]
     latest = [p for p in scored if p.snapshot.opened_at >= last_from]
     log.info("refitting on %d scoring points, calibrating on %d", len(fit_on), len(latest))
-    return _fit(fit_on, latest, family, seed)[0]
+    fitted = _fit(fit_on, latest, family, seed)[0]
+    fitted.calibrated_from = last_from.isoformat()
+    return fitted
 
 
 def _config(fitted: FittedModel, run: EvaluatedRun, context: dict[str, Any]) -> dict[str, Any]:
@@ -206,14 +209,18 @@ def _config(fitted: FittedModel, run: EvaluatedRun, context: dict[str, Any]) -> 
     }
 
 
-def _metrics(run: EvaluatedRun, split: TimeSplit, refit: bool) -> dict[str, Any]:
-    shipped = (
-        "refitted with the same settings on all but the latest incidents, calibrated on those; "
-        "the test figures measure the evaluated model (trained before the test period)"
-        if refit
-        else "the evaluated model itself"
-    )
-    return {"split": split.describe(), "test": run.test, "shipped_model": shipped}
+def _metrics(run: EvaluatedRun, split: TimeSplit, shipped: FittedModel) -> dict[str, Any]:
+    if shipped is run.fitted:
+        about = {"model": "the evaluated model itself", "alert_threshold": shipped.threshold}
+    else:
+        about = {
+            "model": "the evaluated family and settings refitted on the incidents opened before "
+            "calibrated_from, calibrated and thresholded on those from it; the test figures "
+            "measure the evaluated model, trained before the test period",
+            "calibrated_from": shipped.calibrated_from,
+            "alert_threshold": round(shipped.threshold, 4),
+        }
+    return {"split": split.describe(), "test": run.test, "shipped_model": about}
 
 
 def _write_version(
@@ -280,7 +287,7 @@ def train(
     parts = SlaParts(fitted.encoder, fitted.estimator, fitted.calibrator, fitted.reference)
     model = SlaRiskModel(parts, _config(fitted, run, context))
     registry = ModelRegistry(out)
-    promoted = _publish(registry, model, _metrics(run, split, refit))
+    promoted = _publish(registry, model, _metrics(run, split, fitted))
     return SlaTrainReport.of(model, registry, promoted, run)
 
 
