@@ -4,7 +4,6 @@ telling every child's requester about a status update."""
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import UTC, datetime
 
 from temporalio import activity
@@ -14,6 +13,7 @@ from temporalio.service import RPCError
 
 from activities.notify import Notifier
 from triagedesk.config import IncidentRules
+from triagedesk.ids import new_incident_id
 from triagedesk.store import Store
 from triagedesk.types import (
     AttachInput,
@@ -25,10 +25,6 @@ from triagedesk.types import (
     RequesterBroadcast,
 )
 from workflows.incident import MajorIncidentWorkflow, incident_workflow_id
-
-
-def new_incident_id(now: datetime) -> str:
-    return f"MI-{now:%y%m%d}-{secrets.token_hex(3).upper()}"
 
 
 class IncidentActivities:

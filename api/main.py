@@ -10,7 +10,19 @@ from fastapi import FastAPI
 
 from api import errors
 from api.context import AppContext
-from api.routes import actions, console, health, me, metrics, ops_metrics, reports, tickets
+from api.routes import (
+    actions,
+    console,
+    health,
+    incidents,
+    kb,
+    me,
+    metrics,
+    ops_metrics,
+    reports,
+    tickets,
+)
+from api.routes.incidents import REVIEW_LIMIT
 from api.templating import CONSOLE_STATIC_PATH
 from triagedesk import logs
 from triagedesk.settings import Settings
@@ -21,6 +33,11 @@ DESCRIPTION = """AI-assisted help-desk triage on durable Temporal workflows.
 
 Authenticate with `Authorization: Bearer <token>`. Roles: intake (file and read tickets),
 agent (act on tickets), supervisor (also approve escalations), admin (everything)."""
+
+
+def body_limit(path: str) -> int:
+    """64 KiB for everything but edited incident reviews, which can be long documents."""
+    return REVIEW_LIMIT if path.endswith("/review") else errors.DEFAULT_BODY_LIMIT
 
 
 def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
@@ -37,8 +54,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app = FastAPI(title="TriageDesk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.context = app_context
     errors.install(app)
-    app.add_middleware(errors.BodyLimitMiddleware)
-    for module in (health, tickets, actions):
+    app.add_middleware(errors.BodyLimitMiddleware, limit_for=body_limit)
+    for module in (health, tickets, actions, kb, incidents):
         app.include_router(module.router)
     for module in (me, metrics, reports, ops_metrics, console):
         app.include_router(module.router)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 import logging
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +23,7 @@ from api.auth import Principal
 from api.context import AppContext
 from api.errors import ApiError
 from api.schemas import TicketCreate
+from triagedesk.ids import idempotent_ticket_id, new_ticket_id
 from triagedesk.search_attributes import initial_attributes
 from triagedesk.store import StoreUnavailable
 from triagedesk.temporal import workflow_id
@@ -47,17 +46,6 @@ ERROR_CODE = {
 def request_hash(body: TicketCreate) -> str:
     canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def new_ticket_id(now: datetime) -> str:
-    """Readable on the phone and sortable by day: TD-261129-K3M9QZ."""
-    suffix = base64.b32encode(secrets.token_bytes(5)).decode()[:6]
-    return f"TD-{now:%y%m%d}-{suffix}"
-
-
-def idempotent_ticket_id(principal: Principal, key: str) -> str:
-    digest = hashlib.sha256(f"{principal.token_id}:{key}".encode()).digest()
-    return "TD-K" + base64.b32encode(digest).decode()[:11]
 
 
 class TicketService:
@@ -86,7 +74,9 @@ class TicketService:
         client = await self.context.temporal.client()
         digest = request_hash(body)
         now = datetime.now(UTC)
-        fixed_id = idempotent_ticket_id(principal, idempotency_key) if idempotency_key else None
+        fixed_id = (
+            idempotent_ticket_id(principal.token_id, idempotency_key) if idempotency_key else None
+        )
         inp = TicketWorkflowInput(
             ticket_id=fixed_id or new_ticket_id(now),
             request=self.redacted_request(body),
@@ -134,6 +124,9 @@ class TicketService:
         ticket, event = opening(inp)
         try:
             self.context.store.record([event], ticket)
+            preview = inp.request.metadata.get("preview_id")
+            if isinstance(preview, str):
+                self.context.store.link_preview(preview, inp.ticket_id)
         except (StoreUnavailable, OSError) as err:
             log.warning("store unavailable at intake, the workflow will write it: %s", err)
 

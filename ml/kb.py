@@ -285,7 +285,10 @@ class KnowledgeBase:
         audience: str | None = None,
         min_score: float | None = None,
     ) -> list[list[KbHit]]:
-        """`search_many` for texts already embedded (triage reuses the ticket's embedding)."""
+        """`search_many` for texts already embedded (triage reuses the ticket's embedding).
+        Scores are cosine similarities; `min_score` drops hits below one."""
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
         if len(vectors) == 0:
             return []
         return self._search_vectors(vectors, limit, _filter(category, audience), min_score)

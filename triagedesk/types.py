@@ -288,6 +288,9 @@ class TriageInput(Model):
     affected_users: int | None = None
     urgency: Level | None = None
     impact: Level | None = None
+    created_at: datetime | None = None
+    # A preview (self-service portal) is triaged like a ticket but leaves no trace in the index.
+    preview: bool = False
 
 
 class TriageResult(Model):
@@ -298,8 +301,6 @@ class TriageResult(Model):
     service: str | None = None  # the affected service the rules recognised in the text
     duplicates: list[SimilarTicket] = Field(default_factory=list)
     incident: IncidentMatch | None = None
-    risk: float | None = None
-    risk_reasons: list[str] = Field(default_factory=list)
 
 
 class RecordEventsInput(Model):
@@ -554,3 +555,42 @@ class IncidentMatch(Model):
     similar: list[SimilarTicket] = Field(default_factory=list)
     start: bool  # True: a storm; start (or join) the service's incident. False: join the open one
     incident_id: str | None = None
+
+
+class IndexStatusInput(Model):
+    ticket_id: str
+    status: str
+    at: datetime
+    category: str | None = None
+
+
+class RiskInput(Model):
+    """What the breach-risk model may know about a ticket at the moment it is scored."""
+
+    ticket_id: str
+    priority: Priority
+    category: str | None = None
+    tier: int | None = None
+    queue: str | None = None
+    channel: str | None = None
+    service: str | None = None
+    assignee: str | None = None
+    opened_at: datetime
+    scored_at: datetime
+    seconds_to_due: float | None = None
+    reassignment_count: int = 0
+    escalation_count: int = 0
+    reopen_count: int = 0
+
+
+class RiskResult(Model):
+    risk: float | None = None  # None: unknown, `reasons` says why
+    reasons: list[str] = Field(default_factory=list)
+    threshold: float | None = None
+    model_version: str | None = None
+
+
+class LookupInput(Model):
+    activity: str
+    arg: dict[str, Any] = Field(default_factory=dict)
+    timeout_seconds: float = 30.0

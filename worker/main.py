@@ -1,4 +1,5 @@
-"""The worker process: runs ticket workflows and the activities that do their side effects."""
+"""The worker process: runs ticket, incident and lookup workflows and the activities that do
+their side effects."""
 
 from __future__ import annotations
 
@@ -7,47 +8,51 @@ import logging
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.config import ConfigActivities
-from activities.notify import NotificationActivities, Notifier
+from activities.incidents import IncidentActivities
+from activities.lookup import LookupActivities
+from activities.notify import NotificationActivities
+from activities.risk import RiskActivities
 from activities.store import StoreActivities
-from activities.triage import TriageActivities
-from ml.rules import RulesEngine
+from activities.triage import IndexActivities, TriageActivities
 from triagedesk import logs
-from triagedesk.config import load_catalog, load_oncall
 from triagedesk.settings import Settings
 from triagedesk.store import Store
 from triagedesk.temporal import connect
+from worker.services import Services, build_services, import_starter_kb, in_background
+from workflows.incident import MajorIncidentWorkflow
+from workflows.lookup import LookupWorkflow
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: list[type] = [TicketWorkflow]
+WORKFLOWS: list[type] = [TicketWorkflow, MajorIncidentWorkflow, LookupWorkflow]
 
 
-@dataclass
-class WorkerDeps:
-    store: Store
-    activities: Sequence[Callable[..., Any]]
-
-
-def build_activities(settings: Settings, store: Store) -> list[Callable[..., Any]]:
-    catalog = load_catalog(settings.catalog)
+def build_activities(services: Services, client: Client) -> list[Callable[..., Any]]:
+    settings, store = services.settings, services.store
     config = ConfigActivities(settings.sla_policy, settings.catalog)
-    triage = TriageActivities(RulesEngine(catalog))
-    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-    notifier = Notifier(load_oncall(settings.oncall), settings.webhook_url, secret)
-    notifications = NotificationActivities(notifier, store)
+    triage = TriageActivities(services.engine())
+    incidents = IncidentActivities(client, settings.task_queue, store, services.notifier,
+                                   services.incident_rules)  # fmt: skip
+    lookups = LookupActivities(services, triage.batcher)
     return [
         config.load_desk_config,
         triage.triage_ticket,
+        IndexActivities(services.index).update_ticket_index,
         StoreActivities(store).record_events,
-        notifications.send_notification,
+        NotificationActivities(services.notifier, store).send_notification,
+        RiskActivities(services.risk, store).score_risk,
+        incidents.load_incident_config,
+        incidents.record_incident,
+        incidents.join_or_start_incident,
+        incidents.broadcast_to_requesters,
+        *lookups.all(),
     ]
 
 
@@ -67,11 +72,28 @@ def build_worker(
     )
 
 
+def prepare(services: Services, activities: Sequence[Callable[..., Any]]) -> None:
+    """Model loading and the starter KB happen in the background: the worker polls at once,
+    and the first triage simply waits for the model if it is not ready yet."""
+
+    def warm() -> None:
+        import_starter_kb(services, services.settings.kb_dir)
+        for fn in activities:
+            owner = getattr(fn, "__self__", None)
+            if isinstance(owner, TriageActivities):
+                owner.warm_up()
+
+    in_background("warm-up", warm)
+
+
 async def run(settings: Settings) -> None:
     store = Store(settings.resolved_database_url)
     store.create_schema()
     client = await connect(settings)
-    worker = build_worker(client, settings.task_queue, build_activities(settings, store))
+    services = build_services(settings, store)
+    activities = build_activities(services, client)
+    prepare(services, activities)
+    worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -80,6 +102,8 @@ async def run(settings: Settings) -> None:
     async with worker:
         await stop.wait()
     log.info("worker stopped")
+    if services.qdrant is not None:
+        services.qdrant.close()
     store.dispose()
 
 

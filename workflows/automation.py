@@ -40,7 +40,6 @@ def apply_triage(machine: TicketMachine, result: TriageResult, now: datetime) ->
     ticket.tier, ticket.queue = triage.tier, triage.queue
     ticket.suggested_articles = result.articles
     ticket.service = ticket.service or result.service
-    ticket.sla.breach_risk, ticket.sla.breach_risk_reasons = result.risk, result.risk_reasons
     ticket.status = Status.triaged
     machine.clocks.recompute(ticket, now)
     seq = machine.emit(

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.opening import opening
     from workflows.outbox import notify_loop, record_loop
     from workflows.ticket_links import TicketLinks
+    from workflows.upkeep import TicketUpkeep
 
 # Triage and the store writes run as local activities: short, idempotent work that needs no
 # task-queue round trip, which more than halves the history and server work per ticket. The
@@ -70,7 +71,7 @@ def _rejected(err: Exception) -> ApplicationError:
 
 
 @workflow.defn(name="TicketWorkflow")
-class TicketWorkflow(TicketLinks):
+class TicketWorkflow(TicketLinks, TicketUpkeep):
     @workflow.init
     def __init__(self, inp: TicketWorkflowInput) -> None:
         self._machine: TicketMachine | None = None
@@ -79,6 +80,7 @@ class TicketWorkflow(TicketLinks):
         self._persisted_seq = inp.ticket.seq if inp.ticket else 0
         self._search_attributes: dict[str, object] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._upkeep_init()
 
     # --- main line -----------------------------------------------------------------------
 
@@ -123,7 +125,7 @@ class TicketWorkflow(TicketLinks):
             ticket_id=ticket.id,
             **ticket.model_dump(
                 include={"subject", "description", "channel", "service", "affected_users"}
-                | {"urgency", "impact"}
+                | {"urgency", "impact", "created_at"}
             ),
         )
         try:
@@ -145,20 +147,23 @@ class TicketWorkflow(TicketLinks):
         """Fire timers as they fall due until the ticket closes; True to continue as new."""
         ticket = machine.ticket
         while ticket.status not in FINAL_STATUSES:
-            now = workflow.now()
-            self._fire_due_timers(machine, now)
+            self._changed = False  # from here on, a handler's change wakes the wait below
+            self._fire_due_timers(machine, workflow.now())
+            await self._upkeep(machine)
             self._publish(machine)
             if ticket.status in FINAL_STATUSES:
                 break
             if self._history_is_long(machine.config):
                 return True
-            deadline = machine.clocks.next_deadline(ticket, now)
-            self._changed = False
+            now = workflow.now()
+            deadlines = [machine.clocks.next_deadline(ticket, now), self.next_rescore(ticket)]
+            deadline = min((d for d in deadlines if d is not None), default=None)
             timeout = (deadline - now) if deadline else None
-            if timeout is not None and timeout <= timedelta(0):
+            if self._changed or (timeout is not None and timeout <= timedelta(0)):
                 continue
             with contextlib.suppress(TimeoutError):
                 await workflow.wait_condition(lambda: self._changed, timeout=timeout)
+        await self._upkeep(machine)
         self._publish(machine)
         return False
 

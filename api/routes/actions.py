@@ -28,6 +28,7 @@ from triagedesk.types import (
     AssignInput,
     ConfirmInput,
     DecisionInput,
+    DuplicateDecisionInput,
     EscalateInput,
     Handoff,
     NoteInput,
@@ -160,3 +161,21 @@ async def article_feedback(
     """Was a suggested article helpful? Feeds KB helpfulness and the knowledge-gap report."""
     arg = ArticleFeedbackInput(actor=who.actor, article_id=article_id, helpful=body.helpful)
     return await _act(context, ticket_id, who, "article_feedback", arg)
+
+
+@router.post("/duplicates/{other}/confirm", response_model=Ticket)
+async def confirm_duplicate(
+    ticket_id: str, other: str, context: ContextDep, who: TicketActor
+) -> Ticket:
+    """This ticket and `other` report the same thing; the link shows as confirmed on both."""
+    arg = DuplicateDecisionInput(actor=who.actor, other=other, confirm=True)
+    return await _act(context, ticket_id, who, "decide_duplicate", arg)
+
+
+@router.post("/duplicates/{other}/dismiss", response_model=Ticket)
+async def dismiss_duplicate(
+    ticket_id: str, other: str, context: ContextDep, who: TicketActor
+) -> Ticket:
+    """Not the same problem after all: the suggested link is dismissed on both tickets."""
+    arg = DuplicateDecisionInput(actor=who.actor, other=other, confirm=False)
+    return await _act(context, ticket_id, who, "decide_duplicate", arg)

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from qdrant_client import QdrantClient
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.context import AppContext
 from api.main import create_app
+from ml.embeddings import shared_encoder
+from ml.kb import KnowledgeBase, connect_qdrant
 from tests.conftest import binary
 from triagedesk.search_attributes import ALL_KEYS
 from triagedesk.settings import Settings
 from triagedesk.store import Store
 from worker.main import build_activities, build_worker
+from worker.services import build_services
 
 TOKENS = {
     "intake": "intake-token-0123456789",
@@ -33,6 +39,51 @@ NAMES = {"intake": "portal", "agent": "ana", "supervisor": "sue", "admin": "root
 
 def tokens_setting() -> str:
     return ",".join(f"{role}:{NAMES[role]}:{token}" for role, token in TOKENS.items())
+
+
+# A slice of the starter KB: enough for real searches, small enough to embed in seconds.
+KB_SAMPLE = [
+    "printer-paper-jam-toner",
+    "printer-jobs-stuck",
+    "printer-add-network-printer",
+    "password-reset-self-service",
+    "password-expired-change",
+    "account-lockout-unlock",
+    "phishing-report-suspicious-email",
+    "phishing-clicked-link",
+    "vpn-connect",
+    "mfa-new-phone-authenticator",
+    "outlook-not-sending-receiving",
+    "business-app-slow-unavailable",
+]
+
+
+@pytest.fixture(scope="session")
+def kb_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("kb")
+    for name in KB_SAMPLE:
+        shutil.copy(Settings().kb_dir / f"{name}.md", folder / f"{name}.md")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def kb_qdrant(tmp_path_factory: pytest.TempPathFactory, kb_sample: Path) -> Iterator[QdrantClient]:
+    """One embedded Qdrant for the test session with the KB sample imported once; each test
+    gets its own ticket collection in it."""
+    client = connect_qdrant(None, None, tmp_path_factory.mktemp("qdrant"))
+    KnowledgeBase(client, shared_encoder()).import_dir(kb_sample)
+    yield client
+    client.close()
+
+
+def worker_activities(
+    settings: Settings, store: Store, client: Client, qdrant: QdrantClient | None
+) -> list[Callable[..., Any]]:
+    """The real activities, sharing the session's Qdrant; a fresh ticket index per test so
+    tickets of one test are never duplicates of another's."""
+    collection = f"tickets_{uuid.uuid4().hex[:8]}"
+    services = build_services(settings, store, qdrant=qdrant, ticket_collection=collection)
+    return build_activities(services, client)
 
 
 @pytest.fixture(scope="session")
@@ -111,14 +162,17 @@ def stack_settings(env: WorkflowEnvironment, data_dir: Path, **overrides: Any) -
 
 
 @pytest.fixture
-async def stack(local_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+async def stack(
+    local_env: WorkflowEnvironment, tmp_path: Path, kb_qdrant: QdrantClient
+) -> AsyncIterator[Stack]:
     settings = stack_settings(local_env, tmp_path)
     store = Store(settings.resolved_database_url)
     store.create_schema()
     context = AppContext.from_settings(settings, store)
     context.temporal.use(local_env.client)
     app = create_app(settings, context)
-    worker = build_worker(local_env.client, settings.task_queue, build_activities(settings, store))
+    activities = worker_activities(settings, store, local_env.client, kb_qdrant)
+    worker = build_worker(local_env.client, settings.task_queue, activities)
     transport = httpx.ASGITransport(app=app)
     async with worker, httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield Stack(http=http, settings=settings, store=store, env=local_env)

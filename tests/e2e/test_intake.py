@@ -21,7 +21,10 @@ async def test_ticket_is_accepted_then_triaged_and_audited(stack: Stack) -> None
     ticket = await stack.until(ticket_id, lambda t: t["status"] == "triaged")
     assert ticket["category"] == "printer" and ticket["queue"] == "service-desk"
     assert ticket["priority"] in {"P3", "P4"} and ticket["tier"] == 1
-    assert ticket["triage"]["source"] == "rules" and ticket["triage"]["reasons"]
+    assert ticket["triage"]["source"] == "zero-shot" and ticket["triage"]["reasons"]
+    assert ticket["triage"]["model_version"].startswith("zero-shot:")
+    assert ticket["suggested_articles"], "the starter KB should have printer articles"
+    assert any("printer" in a["title"].lower() for a in ticket["suggested_articles"])
     assert ticket["sla"]["ack_due_at"] and ticket["sla"]["resolve_due_at"]
     events = (await stack.get(f"/v1/tickets/{ticket_id}/events")).json()["data"]
     assert [e["type"] for e in events][:2] == ["created", "triaged"]

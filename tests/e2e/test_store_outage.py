@@ -10,14 +10,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from qdrant_client import QdrantClient
 from temporalio.testing import WorkflowEnvironment
 
 from api.context import AppContext
 from api.main import create_app
-from tests.e2e.conftest import Stack, stack_settings
+from tests.e2e.conftest import Stack, stack_settings, worker_activities
 from triagedesk.store import Store, StoreUnavailable
 from triagedesk.types import Ticket, TicketEvent
-from worker.main import build_activities, build_worker
+from worker.main import build_worker
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -35,7 +36,7 @@ class FlakyStore(Store):
 
 @pytest.fixture
 async def flaky(
-    local_env: WorkflowEnvironment, tmp_path: Path
+    local_env: WorkflowEnvironment, tmp_path: Path, kb_qdrant: QdrantClient
 ) -> AsyncIterator[tuple[Stack, FlakyStore]]:
     settings = stack_settings(local_env, tmp_path)
     api_store = Store(settings.resolved_database_url)
@@ -44,7 +45,7 @@ async def flaky(
     context = AppContext.from_settings(settings, api_store)
     context.temporal.use(local_env.client)
     transport = httpx.ASGITransport(app=create_app(settings, context))
-    activities = build_activities(settings, worker_store)
+    activities = worker_activities(settings, worker_store, local_env.client, kb_qdrant)
     async with (
         build_worker(local_env.client, settings.task_queue, activities),
         httpx.AsyncClient(transport=transport, base_url="http://test") as http,

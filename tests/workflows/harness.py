@@ -27,12 +27,15 @@ from triagedesk.store import Store
 from triagedesk.types import (
     Channel,
     DeskConfig,
+    IndexStatusInput,
     Notification,
     NotificationResult,
     Priority,
     PriorityTargets,
     Requester,
     RequesterBroadcast,
+    RiskInput,
+    RiskResult,
     SlaTarget,
     Ticket,
     TicketRequest,
@@ -112,6 +115,11 @@ class Harness:
     sent: list[Notification] = field(default_factory=list)
     handles: list[WorkflowHandle[Any, Ticket]] = field(default_factory=list)
     broadcasts: list[RequesterBroadcast] = field(default_factory=list)
+    scored: list[RiskInput] = field(default_factory=list)
+    indexed: list[IndexStatusInput] = field(default_factory=list)
+    risk: Callable[[RiskInput], RiskResult] = lambda _inp: RiskResult(
+        reasons=["no risk model in tests"]
+    )
 
     @property
     def client(self) -> Client:
@@ -130,6 +138,16 @@ class Harness:
         async def send_notification(n: Notification) -> NotificationResult:
             self.sent.append(n)
             return NotificationResult(key=n.key, delivered=["test"])
+
+        @activity.defn(name="score_risk")
+        async def score_risk(inp: RiskInput) -> RiskResult:
+            self.scored.append(inp)
+            return self.risk(inp)
+
+        @activity.defn(name="update_ticket_index")
+        async def update_ticket_index(inp: IndexStatusInput) -> bool:
+            self.indexed.append(inp)
+            return True
 
         @activity.defn(name="broadcast_to_requesters")
         async def broadcast_to_requesters(inp: RequesterBroadcast) -> int:
@@ -152,6 +170,8 @@ class Harness:
             send_notification,
             record,
             broadcast_to_requesters,
+            score_risk,
+            update_ticket_index,
             incidents.load_incident_config,
             incidents.record_incident,
             incidents.join_or_start_incident,

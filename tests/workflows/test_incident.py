@@ -67,9 +67,12 @@ async def test_children_follow_hear_updates_and_resolve_with_the_incident(
             await eventually(lambda t=ticket_id: "joined_incident" in h.event_types(t))
         stored = sqlite_store.get_ticket(ids[0])
         assert stored and stored["incident_id"] == "MI-TEST-1"
-        assert {"management", "on_call"} <= {
-            n.audience for n in h.sent if n.ticket_id == "MI-TEST-1"
-        }
+        await eventually(
+            lambda: (
+                {"management", "on_call"}
+                <= {n.audience for n in h.sent if n.ticket_id == "MI-TEST-1"}
+            )
+        )
         update = IncidentUpdateInput(
             actor=SUPERVISOR, template="identified", message="A certificate expired."
         )
