@@ -93,6 +93,12 @@ async def test_queue_filters_live_in_the_url_and_sla_turns_amber_then_red(
     await page.reload()
     await tab.ready()
     await expect(page.locator("#f-priority")).to_have_value(ticket["priority"])
+    # New work shows up without a reload: the poll also runs when the tab becomes visible.
+    await page.evaluate("window.sameDocument = true")
+    newer = await console.triaged(subject="Second monitor flickers too", affected_users=1)
+    await page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    await expect(page.locator(f'tr[data-ticket="{newer["id"]}"]')).to_be_visible()
+    assert await page.evaluate("window.sameDocument") is True
     states = await page.evaluate(
         """async () => {
             const {state} = await import("/console/static/js/sla.js");
@@ -154,6 +160,12 @@ async def test_roles_see_only_what_they_may_and_the_server_refuses_the_rest(
     assert await agent.fetch_status("POST", approve) == 403
 
     intake: Tab = await tab_factory()
+    await intake.open("/console")
+    await intake.page.get_by_label("API token").fill("not-a-token-at-all-0000")
+    await intake.page.get_by_role("button", name="Sign in").click()
+    await expect(intake.page.locator('[data-error-for="token"]')).to_have_text(
+        "the API token is not valid"
+    )
     await intake.sign_in("intake", then=f"/console/tickets/{ticket['id']}")
     await expect(intake.page.locator("#t-subject")).to_have_text("Need a second screen")
     await expect(intake.page.get_by_role("button", name="Accept suggestion")).to_be_hidden()

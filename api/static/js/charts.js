@@ -5,10 +5,17 @@ import { h, s } from "./dom.js";
 const WIDTH = 640;
 let counter = 0;
 
-function niceMax(value) {
-  if (!(value > 0)) return 1;
-  const step = 10 ** Math.floor(Math.log10(value));
-  return [1, 2, 2.5, 5, 10].map((m) => m * step).find((m) => m >= value);
+const TICKS = 4;
+
+// The smallest "round" top of the axis at or above `value`, so the four grid steps are round
+// numbers too (a count of 3 gets 0 1 2 3 4, not 0 1.3 2.5 3.8 5).
+function niceMax(value, whole = true) {
+  if (!(value > 0)) return TICKS;
+  const raw = value / TICKS;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  let step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((m) => m >= raw);
+  if (whole) step = Math.max(1, Math.ceil(step));
+  return step * TICKS;
 }
 
 function frame(title, description, height) {
@@ -41,8 +48,8 @@ function dataTable(title, labels, series, format) {
   );
 }
 
-function legend(series) {
-  if (series.length < 2) return null;
+function legend(series, always) {
+  if (series.length < 2 && !always) return null;
   return h(
     "ul",
     { class: "legend" },
@@ -50,13 +57,13 @@ function legend(series) {
   );
 }
 
-function figure(title, svg, labels, series, format) {
+function figure(title, svg, labels, series, format, alwaysLegend = false) {
   return h(
     "figure",
     { class: "chart" },
     h("figcaption", {}, title),
     svg,
-    legend(series),
+    legend(series, alwaysLegend),
     dataTable(title, labels, series, format),
   );
 }
@@ -66,7 +73,7 @@ function empty(svg, height) {
 }
 
 // Horizontal bars, one group per label and one bar per series (readable with long labels).
-export function barChart({ title, description, labels, series, format = String, max }) {
+export function barChart({ title, description, labels, series, format = String, max, whole = true }) {
   const bar = 16;
   const band = bar * series.length + 10;
   const left = 160;
@@ -74,7 +81,7 @@ export function barChart({ title, description, labels, series, format = String, 
   const height = Math.max(60, labels.length * band + 16);
   const { svg } = frame(title, description, height);
   const values = series.flatMap((x) => x.values).filter((v) => typeof v === "number");
-  const top = max ?? niceMax(Math.max(0, ...values));
+  const top = max ?? niceMax(Math.max(0, ...values), whole);
   const scale = (v) => ((WIDTH - left - right) * Math.max(0, v)) / top;
   if (!labels.length) empty(svg, height);
   labels.forEach((label, i) => {
@@ -100,7 +107,7 @@ export function barChart({ title, description, labels, series, format = String, 
 // Lines over time, one per series; every point carries its value.
 export function lineChart({ title, description, labels, series, format = String }) {
   const height = 240;
-  const pad = { left: 44, right: 12, top: 12, bottom: 36 };
+  const pad = { left: 44, right: 36, top: 12, bottom: 36 };
   const { svg } = frame(title, description, height);
   const values = series.flatMap((x) => x.values);
   const top = niceMax(Math.max(0, ...values));
@@ -108,8 +115,8 @@ export function lineChart({ title, description, labels, series, format = String 
   const plotH = height - pad.top - pad.bottom;
   const x = (i) => pad.left + (labels.length > 1 ? (plotW * i) / (labels.length - 1) : plotW / 2);
   const y = (v) => pad.top + plotH - (plotH * v) / top;
-  for (let k = 0; k <= 4; k++) {
-    const v = (top * k) / 4;
+  for (let k = 0; k <= TICKS; k++) {
+    const v = (top * k) / TICKS;
     svg.append(s("line", { x1: pad.left, x2: WIDTH - pad.right, y1: y(v), y2: y(v), class: "grid" }));
     svg.append(s("text", { x: pad.left - 6, y: y(v) + 4, "text-anchor": "end", class: "axis-label" }, format(v)));
   }
@@ -131,5 +138,5 @@ export function lineChart({ title, description, labels, series, format = String 
       );
     });
   });
-  return figure(title, svg, labels, series, format);
+  return figure(title, svg, labels, series, format, true);
 }

@@ -66,7 +66,7 @@ function volumeChart(k) {
     description: `Tickets created from ${k.period.from} to ${k.period.to}, one line per channel.`,
     labels: v.series.map((p) => p.period),
     series: channels.map((c) => ({ name: c, values: v.series.map((p) => p.counts[c] || 0) })),
-    format: (n) => String(Math.round(n * 10) / 10),
+    format: (n) => String(n),
   });
 }
 
@@ -80,7 +80,7 @@ function charts(k) {
   return [
     volumeChart(k),
     barChart({ title: "Tickets created by category", description: "Number of tickets created in the range per category.", labels: cats.map(([c]) => c), series: [{ name: "tickets", values: cats.map(([, n]) => n) }] }),
-    barChart({ title: "Time to resolution by priority", description: "Mean and median hours from creation to first resolution, per priority.", labels: ttr.map(([p]) => p), series: [{ name: "mean", values: ttr.map(([, d]) => d.mean_hours) }, { name: "median", values: ttr.map(([, d]) => d.median_hours) }], format: hours }),
+    barChart({ title: "Time to resolution by priority", description: "Mean and median hours from creation to first resolution, per priority.", labels: ttr.map(([p]) => p), series: [{ name: "mean", values: ttr.map(([, d]) => d.mean_hours) }, { name: "median", values: ttr.map(([, d]) => d.median_hours) }], format: hours, whole: false }),
     barChart({ title: "SLA compliance", description: "Share of acknowledge and resolve clocks decided in the range that were met.", labels: ["Acknowledge", "Resolve"], series: [{ name: "met", values: [s.ack_sla.value, s.resolve_sla.value] }], format: ratio, max: 1 }),
     barChart({ title: "Backlog by age", description: "Open tickets at the end of the range, by age.", labels: Object.keys(s.backlog_age), series: [{ name: "tickets", values: Object.values(s.backlog_age) }] }),
     barChart({ title: "Triage suggestions accepted, per head", description: "Share of triage decisions that kept each head of the suggestion unchanged.", labels: heads.map(([name]) => name), series: [{ name: "accepted", values: heads.map(([, r]) => r.value) }], format: ratio, max: 1 }),

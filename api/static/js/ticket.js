@@ -46,7 +46,7 @@ function renderTriage(t) {
   }
   facts($("#triage-facts"), [
     ["Category", tr.category], ["Priority", tr.priority], ["Tier", tr.tier], ["Queue", tr.queue],
-    ["Confidence", pct(tr.confidence)], ["Source", `${tr.source}${tr.model_version ? ` (${tr.model_version})` : ""}`],
+    ["Confidence", pct(tr.confidence)], ["Source", `${tr.source}${tr.model_version && tr.model_version !== tr.source ? ` (${tr.model_version})` : ""}`],
     ["Needs review", tr.needs_review ? "yes" : "no"],
   ]);
   say($("#triage-decision"), t.triage_decision ? `Decision: ${t.triage_decision}` : "No decision yet.");
