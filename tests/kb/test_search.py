@@ -57,6 +57,8 @@ def test_category_filter_and_score_floor(starter_kb: KnowledgeBase) -> None:
     hits = starter_kb.search("it does not work", limit=5, category="vpn")
     assert hits and {h.category for h in hits} == {"vpn"}
     assert starter_kb.search("printer", limit=5, min_score=0.99) == []
+    with pytest.raises(ValueError, match="at least 1"):
+        starter_kb.search("printer", limit=0)
 
 
 def test_self_service_search_leaves_out_agent_runbooks(starter_kb: KnowledgeBase) -> None:
