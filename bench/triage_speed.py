@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -100,6 +101,8 @@ def measure(model: TriageModel, texts: list[str]) -> dict[str, Any]:
         "raw_batch_texts_per_s": round(r_tps, 1),
         "batch_share_of_raw": round(m_tps / r_tps, 3),
         "median_chars": int(statistics.median(len(t) for t in texts)),
+        # Other processes' load skews wall times on a shared machine: record it with the figures.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -126,6 +129,7 @@ def main() -> int:
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"load average during the run: {result['load_average_1m']} (2 cores)")
     print(f"written to {args.out}")
     return 0
 
