@@ -73,4 +73,5 @@ class AppContext:
             tokens=TokenRegistry(env_tokens, settings.resolved_tokens_file),
             temporal=TemporalGateway(settings),
             catalog=load_catalog(settings.catalog),
+            redactor=Redactor(settings.redact_patterns),
         )

@@ -7,7 +7,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowQueryFailedError, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -96,7 +96,7 @@ class IncidentService:
                     "incident", result_type=Incident
                 )
                 return incident
-            except (RPCError, ApplicationError):
+            except (RPCError, ApplicationError, WorkflowQueryFailedError):
                 await asyncio.sleep(0.1)
         return None
 

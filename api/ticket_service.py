@@ -12,6 +12,7 @@ from typing import Any
 from temporalio.client import (
     Client,
     WorkflowHandle,
+    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -161,7 +162,7 @@ class TicketService:
         handle = client.get_workflow_handle(workflow_id(ticket_id), result_type=Ticket)
         try:
             ticket = await handle.query("ticket", result_type=Ticket, rpc_timeout=QUERY_TIMEOUT)
-        except (RPCError, ApplicationError):
+        except (RPCError, ApplicationError, WorkflowQueryFailedError):
             return None
         return ticket.model_dump(mode="json")
 

@@ -119,7 +119,18 @@ class Decider:
         if predicted.needs_review and keywords_sure and rules.category != predicted.label:
             reasons.append(f"rule: model unsure, catalog keywords say {rules.category}")
             return rules.category, rules.category_confidence, True, TriageSource.rules
+        if predicted.needs_review and self._restricted(predicted.label):
+            # An unsure guess must not hide a ticket in a queue most agents cannot see.
+            reasons.append(
+                f"route: unsure {predicted.label} would go to a restricted queue; "
+                f"kept as {rules.category} for an agent to review"
+            )
+            return rules.category, rules.category_confidence, True, TriageSource.rules
         return predicted.label, predicted.probability, predicted.needs_review, source
+
+    def _restricted(self, category: str) -> bool:
+        known = self.catalog.category(category)
+        return known is not None and known.queue in self.catalog.restricted_queues()
 
     def _priority(
         self,

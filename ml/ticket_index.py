@@ -61,14 +61,7 @@ class TicketIndex:
             if not self.client.collection_exists(self.collection):
                 params = qm.VectorParams(size=EMBEDDING_DIM, distance=qm.Distance.COSINE)
                 self.client.create_collection(self.collection, vectors_config=params)
-                for field in ("service", "status"):
-                    self.client.create_payload_index(
-                        self.collection, field, qm.PayloadSchemaType.KEYWORD
-                    )
-                for field in ("opened_at", "resolved_at"):
-                    self.client.create_payload_index(
-                        self.collection, field, qm.PayloadSchemaType.FLOAT
-                    )
+                self._create_indexes()
             self._ready = True
 
     def _create_indexes(self) -> None:

@@ -123,6 +123,10 @@ class ZeroShotClassifier:
     def probabilities(self, embeddings: np.ndarray) -> np.ndarray:
         return softmax(embeddings @ self.prototypes.T, self.temperature)
 
+    def predict_embedded(self, embeddings: np.ndarray) -> list[HeadPrediction]:
+        """Predictions for texts already cleaned, readable and embedded by the shared encoder."""
+        return [self._prediction(row, blank=False) for row in self.probabilities(embeddings)]
+
     def predict(self, texts: list[str]) -> list[HeadPrediction]:
         """One category prediction per text; a text empty after cleaning needs review."""
         cleaned = [clean_text("", text) for text in texts]

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
 from triagedesk.settings import Settings
+from triagedesk.types import LookupInput
+
+if TYPE_CHECKING:
+    from ml.kb import ImportReport
 
 app = typer.Typer(
     help="TriageDesk: AI-assisted help-desk triage on durable Temporal workflows.",
@@ -39,6 +49,53 @@ def worker() -> None:
     from worker.main import main
 
     main(Settings())
+
+
+kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+@kb_app.command("import")
+def kb_import(
+    directory: Path = typer.Argument(..., help="Folder of Markdown articles (*.md)."),
+) -> None:
+    """Import articles into a new index version and switch searches to it. With the embedded
+    Qdrant, a running worker owns the index: the import then runs inside the worker."""
+    from ml.kb import KbUnavailableError
+    from ml.kb_import import import_kb, print_report
+
+    settings = Settings()
+    key = settings.qdrant_api_key.get_secret_value() if settings.qdrant_api_key else None
+    folder = directory.resolve()
+    try:
+        report = import_kb(
+            folder,
+            qdrant_url=settings.qdrant_url,
+            qdrant_api_key=key,
+            qdrant_path=settings.qdrant_path,
+            catalog=settings.catalog,
+        )
+    except KbUnavailableError:
+        typer.echo("the index is open in the running worker; asking it to import...")
+        report = asyncio.run(_import_through_worker(settings, folder))
+    print_report(report)
+
+
+async def _import_through_worker(settings: Settings, folder: Path) -> ImportReport:
+    from ml.kb import ImportReport
+    from triagedesk.temporal import connect
+
+    client = await connect(settings)
+    inp = LookupInput(activity="kb_import", arg={"directory": str(folder)}, timeout_seconds=600)
+    result = await client.execute_workflow(
+        "LookupWorkflow",
+        inp,
+        id=f"lookup-kb-import-{uuid.uuid4().hex[:8]}",
+        task_queue=settings.task_queue,
+        result_type=dict,
+        execution_timeout=timedelta(minutes=11),
+    )
+    return ImportReport.model_validate(result)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,15 @@ class Settings(BaseSettings):
     qdrant_url: str | None = None
     qdrant_api_key: SecretStr | None = None
     kb_dir: Path = PACKAGE_ROOT / "datasets" / "kb"
+    # Retraining: a weekly Temporal Schedule (cron, UTC; empty turns it off), base training files
+    # every run includes, a fixed evaluation file, and the fewest labelled examples worth a run.
+    retrain_cron: str = "0 3 * * 0"
+    retrain_data: list[Path] = Field(default_factory=list)
+    retrain_holdout: Path | None = None
+    retrain_min_examples: int = Field(50, ge=1)
+    redact_patterns: list[str] = Field(
+        default_factory=list, description="Extra regexes to mask, e.g. a national ID format."
+    )
 
     @field_validator("environment")
     @classmethod

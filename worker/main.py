@@ -17,21 +17,25 @@ from activities.config import ConfigActivities
 from activities.incidents import IncidentActivities
 from activities.lookup import LookupActivities
 from activities.notify import NotificationActivities
+from activities.retrain import RetrainActivities
 from activities.risk import RiskActivities
 from activities.store import StoreActivities
 from activities.triage import IndexActivities, TriageActivities
 from triagedesk import logs
+from triagedesk.redaction import Redactor
 from triagedesk.settings import Settings
 from triagedesk.store import Store
 from triagedesk.temporal import connect
+from worker.schedules import ensure_retrain_schedule
 from worker.services import Services, build_services, import_starter_kb, in_background
 from workflows.incident import MajorIncidentWorkflow
 from workflows.lookup import LookupWorkflow
+from workflows.retrain import RetrainWorkflow
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger(__name__)
 
-WORKFLOWS: list[type] = [TicketWorkflow, MajorIncidentWorkflow, LookupWorkflow]
+WORKFLOWS: list[type] = [TicketWorkflow, MajorIncidentWorkflow, LookupWorkflow, RetrainWorkflow]
 
 
 def build_activities(services: Services, client: Client) -> list[Callable[..., Any]]:
@@ -41,6 +45,8 @@ def build_activities(services: Services, client: Client) -> list[Callable[..., A
     incidents = IncidentActivities(client, settings.task_queue, store, services.notifier,
                                    services.incident_rules)  # fmt: skip
     lookups = LookupActivities(services, triage.batcher)
+    retrain = RetrainActivities(store, settings.resolved_model_dir, settings.data_dir / "retrain",
+                                services.encoder, Redactor(settings.redact_patterns))  # fmt: skip
     return [
         config.load_desk_config,
         triage.triage_ticket,
@@ -53,6 +59,7 @@ def build_activities(services: Services, client: Client) -> list[Callable[..., A
         incidents.join_or_start_incident,
         incidents.broadcast_to_requesters,
         *lookups.all(),
+        *retrain.all(),
     ]
 
 
@@ -93,6 +100,7 @@ async def run(settings: Settings) -> None:
     services = build_services(settings, store)
     activities = build_activities(services, client)
     prepare(services, activities)
+    await ensure_retrain_schedule(client, settings)
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -17,15 +17,25 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
+from qdrant_client import QdrantClient
 from temporalio.testing import WorkflowEnvironment
 
 from api.context import AppContext
 from api.main import create_app
-from tests.e2e.conftest import TOKENS, local_env, stack_settings, ticket_body
+from tests.e2e.conftest import (
+    TOKENS,
+    kb_qdrant,
+    kb_sample,
+    local_env,
+    stack_settings,
+    ticket_body,
+    worker_activities,
+)
 from triagedesk.store import Store
-from worker.main import build_activities, build_worker
+from worker.main import build_worker
 
-__all__ = ["local_env"]  # the session's Temporal dev server, shared with the e2e suite
+# The session's Temporal dev server and KB Qdrant, shared with the e2e suite.
+__all__ = ["kb_qdrant", "kb_sample", "local_env"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -102,13 +112,16 @@ class Console:
 
 @pytest.fixture(scope="session")
 async def console(
-    local_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+    local_env: WorkflowEnvironment,
+    kb_qdrant: QdrantClient,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Console]:
     settings = stack_settings(local_env, tmp_path_factory.mktemp("console"))
     store = Store(settings.resolved_database_url)
     store.create_schema()
     app = create_app(settings, AppContext.from_settings(settings, store))
-    worker = build_worker(local_env.client, settings.task_queue, build_activities(settings, store))
+    activities = worker_activities(settings, store, local_env.client, kb_qdrant)
+    worker = build_worker(local_env.client, settings.task_queue, activities)
     server = ServerThread(app)
     async with worker:
         server.start()
@@ -153,7 +166,8 @@ class Tab:
         await self.open(f"/console?next={then}")
         await self.page.get_by_label("API token").fill(TOKENS[role])
         await self.page.get_by_role("button", name="Sign in").click()
-        await self.page.wait_for_url(f"**{then}")
+        # Not a glob: "**/console/queue" also matches the sign-in page's own ?next= URL.
+        await self.page.wait_for_url(lambda url: url == self.base + then)
         await self.ready()
 
     async def fetch_status(self, method: str, path: str) -> int:

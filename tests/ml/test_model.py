@@ -101,6 +101,13 @@ def test_zero_shot_routes_clear_tickets_from_the_catalog_alone(
     assert zero_shot.version.startswith("zero-shot:")
 
 
+def test_zero_shot_on_embeddings_matches_zero_shot_on_text(
+    zero_shot: ZeroShotClassifier, encoder: Encoder
+) -> None:
+    texts = list(CLEAR)
+    assert zero_shot.predict_embedded(encoder.encode(texts)) == zero_shot.predict(texts)
+
+
 def test_zero_shot_flags_gibberish_and_blank_text(zero_shot: ZeroShotClassifier) -> None:
     assert all(p.needs_review for p in zero_shot.predict([*GIBBERISH, "  "]))
 

@@ -33,8 +33,12 @@ async def children(h: Harness, n: int) -> list[str]:
         handle = await h.start()
         ids.append(ticket_id_of(handle))
     for ticket_id in ids:
-        await eventually(lambda t=ticket_id: "triaged" in h.event_types(t))
+        await seen(h, ticket_id, "triaged")
     return ids
+
+
+async def seen(h: Harness, ticket_id: str, event_type: str) -> None:
+    await eventually(lambda: event_type in h.event_types(ticket_id))
 
 
 async def declare(h: Harness, ticket_ids: list[str]) -> WorkflowHandle[Any, Incident]:
@@ -64,7 +68,7 @@ async def test_children_follow_hear_updates_and_resolve_with_the_incident(
         ids = await children(h, 3)
         incident = await declare(h, ids)
         for ticket_id in ids:
-            await eventually(lambda t=ticket_id: "joined_incident" in h.event_types(t))
+            await seen(h, ticket_id, "joined_incident")
         stored = sqlite_store.get_ticket(ids[0])
         assert stored and stored["incident_id"] == "MI-TEST-1"
         await eventually(
@@ -86,7 +90,7 @@ async def test_children_follow_hear_updates_and_resolve_with_the_incident(
         resolve = IncidentResolveInput(actor=SUPERVISOR, resolution="Certificate renewed")
         await incident.execute_update(MajorIncidentWorkflow.resolve, resolve)
         for ticket_id in ids:
-            await eventually(lambda t=ticket_id: "resolved" in h.event_types(t))
+            await seen(h, ticket_id, "resolved")
             ticket = sqlite_store.get_ticket(ticket_id)
             assert ticket and ticket["status"] == Status.resolved.value
             assert (
@@ -129,7 +133,7 @@ async def test_detached_child_is_handled_on_its_own(
         ids = await children(h, 2)
         incident = await declare(h, ids)
         for ticket_id in ids:
-            await eventually(lambda t=ticket_id: "joined_incident" in h.event_types(t))
+            await seen(h, ticket_id, "joined_incident")
         await incident.execute_update(
             MajorIncidentWorkflow.detach, DetachInput(actor=SUPERVISOR, ticket_id=ids[1])
         )

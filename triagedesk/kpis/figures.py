@@ -212,13 +212,15 @@ def outcomes(histories: list[TicketHistory], period: Period) -> Outcomes:
             "resolve_missed": res_missed,
             "escalated": [h.id for h in escalated],
             "reopened": [h.id for h in reopened],
-            "backlog_over_7d": [
-                h.id
-                for h in open_now
-                if h.created_at and age_bucket(period.end - h.created_at) == "> 7 d"
-            ],
+            "backlog_over_7d": oldest(open_now, period.end),
         },
     )
+
+
+def oldest(open_tickets: list[TicketHistory], as_of: datetime) -> list[str]:
+    """Open tickets in the last age bucket (a week or older)."""
+    last = AGE_BUCKETS[-1][0]
+    return [h.id for h in open_tickets if h.created_at and age_bucket(as_of - h.created_at) == last]
 
 
 def grouped(histories: list[TicketHistory], period: Period, dimension: str) -> dict[str, Outcomes]:
