@@ -50,7 +50,10 @@ async def flaky(
         build_worker(local_env.client, settings.task_queue, activities),
         httpx.AsyncClient(transport=transport, base_url="http://test") as http,
     ):
-        yield Stack(http=http, settings=settings, store=api_store, env=local_env), worker_store
+        try:
+            yield Stack(http=http, settings=settings, store=api_store, env=local_env), worker_store
+        finally:
+            worker_store.down = False  # a failed test must not leave writes retrying for ever
     api_store.dispose()
     worker_store.dispose()
 
