@@ -96,8 +96,7 @@ class ModelSource:
             rows = active.model.predict_embedded(cleaned, list(range(len(cleaned))), embeddings)
             return [Prediction(r, TriageSource.model, active.model.version) for r in rows], None
         zero = self.zero_shot()
-        probs = zero.probabilities(embeddings) if len(cleaned) else np.zeros((0, 1))
-        predictions = [zero._prediction(row, False) for row in probs]
+        predictions = zero.predict_embedded(embeddings) if len(cleaned) else []
         return [
             Prediction({"category": p}, TriageSource.zero_shot, zero.version) for p in predictions
         ], active.note

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import numpy as np
+from qdrant_client.http.exceptions import ApiException
 
 from ml.decide import Decider, Prediction
 from ml.embeddings import Encoder
@@ -28,7 +30,10 @@ log = logging.getLogger(__name__)
 
 ARTICLES = 5
 # What an optional step may raise without taking triage down with it.
-STEP_ERRORS = (RuntimeError, OSError, ValueError, KeyError, AttributeError, TimeoutError)
+# What a failing ML step may raise; each is caught, noted on the ticket and triage goes on.
+# Qdrant over HTTP raises httpx's errors or its own ApiException, neither an OSError.
+STEP_ERRORS = (RuntimeError, OSError, ValueError, KeyError, AttributeError, TimeoutError,
+               httpx.HTTPError, ApiException)  # fmt: skip
 
 OpenIncident = Callable[[str], datetime | None]  # service -> opened_at of its open incident
 
