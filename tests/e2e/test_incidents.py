@@ -7,8 +7,10 @@ import asyncio
 from collections import Counter
 
 import pytest
+from sqlalchemy import select
 
 from tests.e2e.conftest import Stack, ticket_body
+from triagedesk.store.schema import notifications
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -79,6 +81,14 @@ async def test_storm_of_concurrent_tickets_makes_exactly_one_incident(stack: Sta
         "Gateway certificate renewed" in sample["resolution"]
         and sample["incident_id"] == incident["id"]
     )
+
+    async def all_requesters_told() -> bool:
+        query = select(notifications.c.ticket_id).where(notifications.c.audience == "requester")
+        with stack.store.engine.connect() as conn:
+            told = {row.ticket_id for row in conn.execute(query)}
+        return ids <= told
+
+    await wait_for(all_requesters_told, seconds=120)
     review = await stack.get(f"/v1/incidents/{incident['id']}/review", "supervisor")
     assert review.status_code == 200 and "Tickets linked: 100" in review.text
 
