@@ -14,16 +14,16 @@ from temporalio.service import RPCError
 from activities.notify import Notifier
 from triagedesk.config import IncidentRules
 from triagedesk.ids import new_incident_id
-from triagedesk.store import Store
-from triagedesk.types import (
+from triagedesk.incident_types import (
     AttachInput,
     IncidentConfig,
     IncidentJoinRequest,
     IncidentWorkflowInput,
-    Notification,
     RecordIncidentInput,
     RequesterBroadcast,
 )
+from triagedesk.store import Store
+from triagedesk.types import Notification
 from workflows.incident import MajorIncidentWorkflow, incident_workflow_id
 
 

@@ -11,6 +11,7 @@ from temporalio.client import Client
 
 from api.auth import TokenRegistry
 from api.errors import ApiError
+from api.ratelimit import RateLimiter
 from triagedesk.config import Catalog, load_catalog
 from triagedesk.redaction import Redactor
 from triagedesk.settings import Settings
@@ -63,6 +64,7 @@ class AppContext:
     temporal: TemporalGateway
     catalog: Catalog
     redactor: Redactor = field(default_factory=Redactor)
+    limiter: RateLimiter = field(default_factory=lambda: RateLimiter(0, 0))
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store | None = None) -> AppContext:
@@ -74,4 +76,5 @@ class AppContext:
             temporal=TemporalGateway(settings),
             catalog=load_catalog(settings.catalog),
             redactor=Redactor(settings.redact_patterns),
+            limiter=RateLimiter(settings.intake_rate_per_second, settings.intake_burst),
         )

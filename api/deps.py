@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from api.auth import Principal
 from api.context import AppContext
 from api.errors import ApiError
+from api.ratelimit import retry_after
 
 bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer <token>`")
 
@@ -65,8 +66,23 @@ def require(permission: str) -> Callable[[Principal], Principal]:
     return check
 
 
+def within_intake_limit(
+    context: ContextDep, principal: Annotated[Principal, Depends(require("tickets:create"))]
+) -> Principal:
+    wait = context.limiter.take(principal.token_id)
+    if wait:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"this token sent more than {context.limiter.burst} tickets in a burst; "
+            f"retry after {retry_after(wait)} s",
+            headers={"Retry-After": retry_after(wait)},
+        )
+    return principal
+
+
 # Principals allowed one kind of work; routes declare these, the roles live in api.auth.
-TicketCreator = Annotated[Principal, Depends(require("tickets:create"))]
+TicketCreator = Annotated[Principal, Depends(within_intake_limit)]
 TicketReader = Annotated[Principal, Depends(require("tickets:read"))]
 TicketActor = Annotated[Principal, Depends(require("tickets:act"))]
 EscalationDecider = Annotated[Principal, Depends(require("escalations:decide"))]

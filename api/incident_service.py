@@ -18,8 +18,8 @@ from api.errors import ApiError
 from api.review import draft
 from api.ticket_service import ERROR_CODE, ERROR_STATUS, TicketService
 from triagedesk.ids import new_incident_id
+from triagedesk.incident_types import Incident, IncidentWorkflowInput
 from triagedesk.store import StoreUnavailable
-from triagedesk.types import Incident, IncidentWorkflowInput
 from workflows.incident import incident_workflow_id
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from triagedesk.calendar import format_duration
-from triagedesk.types import Incident, IncidentEvent, TicketEvent
+from triagedesk.incident_types import Incident, IncidentEvent
+from triagedesk.types import TicketEvent
 
 EVENT_TEXT = {
     "declared": "Major incident declared",

@@ -10,7 +10,8 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError
 
 from triagedesk.calendar import BusinessCalendar, parse_duration
-from triagedesk.types import BusinessCalendarConfig, DeskConfig, IncidentConfig, PriorityTargets
+from triagedesk.incident_types import IncidentConfig
+from triagedesk.types import BusinessCalendarConfig, DeskConfig, PriorityTargets
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 

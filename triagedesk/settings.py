@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     retrain_data: list[Path] = Field(default_factory=list)
     retrain_holdout: Path | None = None
     retrain_min_examples: int = Field(50, ge=1)
+    # Per intake token: sustained tickets per second and the burst allowed above it (0 = off).
+    intake_rate_per_second: float = Field(20.0, ge=0)
+    intake_burst: int = Field(200, ge=1)
     redact_patterns: list[str] = Field(
         default_factory=list, description="Extra regexes to mask, e.g. a national ID format."
     )

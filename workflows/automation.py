@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from triagedesk.action_types import DecisionInput
 from triagedesk.calendar import format_duration
-from triagedesk.types import (
-    DecisionInput,
-    Priority,
-    Status,
-    Triage,
-    TriageResult,
-    TriageSource,
-)
+from triagedesk.types import Priority, Status, Triage, TriageResult, TriageSource
 from workflows.clocks import Timer, pending_escalation
 from workflows.lifecycle import SYSTEM, TicketMachine
 

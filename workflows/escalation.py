@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triagedesk.types import (
-    DecisionInput,
-    EscalateInput,
-    Escalation,
-    EscalationState,
-    Handoff,
-    Status,
-)
+from triagedesk.action_types import DecisionInput, EscalateInput
+from triagedesk.types import Escalation, EscalationState, Handoff, Status
 from workflows.clocks import pending_escalation
 from workflows.machine import (
     ALLOWED,

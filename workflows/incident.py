@@ -18,7 +18,7 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from triagedesk.types import (
+    from triagedesk.incident_types import (
         AttachInput,
         DetachInput,
         Incident,
@@ -30,11 +30,11 @@ with workflow.unsafe.imports_passed_through():
         IncidentUpdateInput,
         IncidentWorkflowInput,
         JoinIncidentInput,
-        Notification,
         OwnerInput,
         RecordIncidentInput,
         RequesterBroadcast,
     )
+    from triagedesk.types import Notification
     from workflows.incident_state import IncidentMachine
     from workflows.machine import InvalidInput, InvalidState, NotFound
     from workflows.outbox import NOTIFY_RETRY, NOTIFY_TIMEOUT, notify_loop, record_loop

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from triagedesk.types import (
+from triagedesk.incident_types import (
     Incident,
     IncidentChild,
     IncidentConfig,
@@ -14,8 +14,8 @@ from triagedesk.types import (
     IncidentStatus,
     IncidentUpdate,
     IncidentWorkflowInput,
-    Notification,
 )
+from triagedesk.types import Notification
 from workflows.machine import InvalidInput, InvalidState, NotFound
 from workflows.outbox import Outbox
 

@@ -10,27 +10,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from triagedesk.types import (
+from triagedesk.action_types import (
     ActionInput,
     ArticleFeedbackInput,
     AssignInput,
     ConfirmInput,
     DuplicateDecisionInput,
+    NoteInput,
+    ReasonInput,
+    ResolveInput,
+    TriageDecisionInput,
+)
+from triagedesk.incident_types import IncidentResolvedInput, JoinIncidentInput
+from triagedesk.types import (
     DuplicateLink,
     DuplicateLinkInput,
     DuplicateState,
     EscalationState,
-    IncidentResolvedInput,
-    JoinIncidentInput,
-    NoteInput,
     NoteKind,
     Priority,
-    ReasonInput,
-    ResolveInput,
     SlaPause,
     Status,
     Ticket,
-    TriageDecisionInput,
 )
 from workflows.escalation import EscalationActions
 from workflows.machine import ALLOWED, SYSTEM, InvalidInput, InvalidState, NotFound, iso, plain

@@ -6,15 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from triagedesk.types import (
-    OPEN_STATUSES,
-    ActionInput,
-    DeskConfig,
-    Notification,
-    Status,
-    Ticket,
-    TicketEvent,
-)
+from triagedesk.action_types import ActionInput
+from triagedesk.types import OPEN_STATUSES, DeskConfig, Notification, Status, Ticket, TicketEvent
 from workflows.clocks import Clocks
 from workflows.outbox import Outbox
 

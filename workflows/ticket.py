@@ -19,26 +19,28 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from triagedesk.search_attributes import changed_updates, ticket_values
-    from triagedesk.types import (
-        FINAL_STATUSES,
+    from triagedesk.action_types import (
         ActionInput,
         ArticleFeedbackInput,
         AssignInput,
         ConfirmInput,
         DecisionInput,
-        DeskConfig,
         EscalateInput,
         NoteInput,
-        Notification,
         ReasonInput,
-        RecordEventsInput,
         ResolveInput,
+        TriageDecisionInput,
+    )
+    from triagedesk.search_attributes import changed_updates, ticket_values
+    from triagedesk.types import (
+        FINAL_STATUSES,
+        DeskConfig,
+        Notification,
+        RecordEventsInput,
         Status,
         Ticket,
         TicketEvent,
         TicketWorkflowInput,
-        TriageDecisionInput,
         TriageInput,
         TriageResult,
     )

@@ -12,16 +12,13 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from triagedesk.types import (
-        ActionInput,
-        DuplicateDecisionInput,
-        DuplicateLinkInput,
+    from triagedesk.action_types import ActionInput, DuplicateDecisionInput
+    from triagedesk.incident_types import (
         IncidentJoinRequest,
         IncidentResolvedInput,
         JoinIncidentInput,
-        Ticket,
-        TriageResult,
     )
+    from triagedesk.types import DuplicateLinkInput, Ticket, TriageResult
     from workflows.lifecycle import InvalidInput, InvalidState, NotFound, TicketMachine
 
 JOIN_TIMEOUT = timedelta(seconds=30)

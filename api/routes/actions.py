@@ -22,7 +22,7 @@ from api.schemas import (
     TriageBody,
 )
 from api.ticket_service import TicketService
-from triagedesk.types import (
+from triagedesk.action_types import (
     ActionInput,
     ArticleFeedbackInput,
     AssignInput,
@@ -30,13 +30,12 @@ from triagedesk.types import (
     DecisionInput,
     DuplicateDecisionInput,
     EscalateInput,
-    Handoff,
     NoteInput,
     ReasonInput,
     ResolveInput,
-    Ticket,
     TriageDecisionInput,
 )
+from triagedesk.types import Handoff, Ticket
 
 router = APIRouter(prefix="/v1/tickets/{ticket_id}", tags=["actions"], responses=ERRORS)
 

@@ -15,7 +15,7 @@ from api.incident_service import IncidentService
 from api.lookup import ask
 from api.routes.tickets import ERRORS
 from api.schemas import ShortText, Strict, Text
-from triagedesk.types import (
+from triagedesk.incident_types import (
     AttachInput,
     DetachInput,
     Incident,

@@ -17,7 +17,7 @@ from triagedesk.types import Priority, Status, Ticket
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 503)
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
 }
 
 

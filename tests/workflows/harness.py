@@ -21,6 +21,7 @@ from activities.incidents import IncidentActivities
 from activities.notify import Notifier
 from activities.store import StoreActivities
 from triagedesk.config import load_incident_rules, load_oncall
+from triagedesk.incident_types import RequesterBroadcast
 from triagedesk.search_attributes import initial_attributes
 from triagedesk.settings import CONFIG_DIR
 from triagedesk.store import Store
@@ -33,7 +34,6 @@ from triagedesk.types import (
     Priority,
     PriorityTargets,
     Requester,
-    RequesterBroadcast,
     RiskInput,
     RiskResult,
     SlaTarget,

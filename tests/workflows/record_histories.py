@@ -26,18 +26,16 @@ from tests.workflows.harness import (
     ticket_id_of,
     triage_as,
 )
-from triagedesk.store import Store
-from triagedesk.types import (
+from triagedesk.action_types import (
     ActionInput,
     ConfirmInput,
     DecisionInput,
     EscalateInput,
-    Handoff,
     NoteInput,
     ResolveInput,
-    TriageInput,
-    TriageResult,
 )
+from triagedesk.store import Store
+from triagedesk.types import Handoff, TriageInput, TriageResult
 from workflows.ticket import TicketWorkflow
 
 HERE = Path(__file__).parent / "histories"

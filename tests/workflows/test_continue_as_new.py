@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from triagedesk.action_types import ActionInput, NoteInput, ResolveInput
 from triagedesk.store import Store
-from triagedesk.types import ActionInput, NoteInput, ResolveInput, Status
+from triagedesk.types import Status
 from workflows.ticket import TicketWorkflow
 
 from .harness import desk_config, eventually, running, ticket_id_of

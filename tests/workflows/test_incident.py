@@ -10,15 +10,15 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from triagedesk.store import Store
-from triagedesk.types import (
+from triagedesk.incident_types import (
     DetachInput,
     Incident,
     IncidentResolveInput,
     IncidentUpdateInput,
     IncidentWorkflowInput,
-    Status,
 )
+from triagedesk.store import Store
+from triagedesk.types import Status
 from workflows.incident import MajorIncidentWorkflow
 
 from .harness import Harness, eventually, running, ticket_id_of

@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from triagedesk.action_types import ActionInput, NoteInput
 from triagedesk.search_attributes import SLA_RISK
 from triagedesk.store import Store
-from triagedesk.types import ActionInput, NoteInput, NoteKind, RiskInput, RiskResult
+from triagedesk.types import NoteKind, RiskInput, RiskResult
 from workflows.ticket import TicketWorkflow
 
 from .harness import eventually, running, ticket_id_of, triage_as

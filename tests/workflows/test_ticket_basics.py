@@ -9,18 +9,17 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from triagedesk.store import Store
-from triagedesk.types import (
+from triagedesk.action_types import (
     ActionInput,
     ConfirmInput,
     DecisionInput,
     EscalateInput,
-    Handoff,
     NoteInput,
     ReasonInput,
     ResolveInput,
-    Status,
 )
+from triagedesk.store import Store
+from triagedesk.types import Handoff, Status
 from workflows.ticket import TicketWorkflow
 
 from .harness import eventually, running

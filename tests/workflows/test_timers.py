@@ -10,19 +10,15 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from triagedesk.store import Store
-from triagedesk.types import (
+from triagedesk.action_types import (
     ActionInput,
     EscalateInput,
-    EscalationState,
-    Handoff,
     NoteInput,
-    NoteKind,
     ResolveInput,
-    Status,
-    Ticket,
     TriageDecisionInput,
 )
+from triagedesk.store import Store
+from triagedesk.types import EscalationState, Handoff, NoteKind, Status, Ticket
 from workflows.ticket import TicketWorkflow
 
 from .harness import Harness, eventually, running, ticket_id_of, triage_as

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from triagedesk.incident_types import Incident, IncidentEvent
 from triagedesk.store.schema import incident_events, incidents, tickets, triage_previews
-from triagedesk.types import Incident, IncidentEvent
 
 
 class IncidentQueries:
