@@ -17,6 +17,7 @@ from pydantic import (
     field_validator,
 )
 
+from triagedesk.action_types import VerificationMethod
 from triagedesk.types import Channel, Level, NoteKind, Priority, Ticket, TicketEvent
 
 METADATA_MAX_BYTES = 8 * 1024
@@ -143,6 +144,15 @@ class ConfirmBody(Strict):
 
 class FeedbackBody(Strict):
     helpful: StrictBool
+
+
+class IdentityBody(Strict):
+    method: VerificationMethod = Field(description="How the requester's identity was checked.")
+    note: Annotated[Text, Field(max_length=500)] | None = None
+
+
+class ApprovalBody(Strict):
+    note: Annotated[Text, Field(max_length=500)] | None = None
 
 
 class ErrorDetail(BaseModel):

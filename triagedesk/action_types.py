@@ -5,6 +5,10 @@ Like `triagedesk.types`, pydantic and the standard library only, so workflows ca
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+from pydantic import Field
+
 from triagedesk.types import Handoff, Model, NoteKind, Priority
 
 
@@ -61,3 +65,20 @@ class ArticleFeedbackInput(ActionInput):
 class DuplicateDecisionInput(ActionInput):
     other: str
     confirm: bool
+
+
+class VerificationMethod(StrEnum):
+    callback = "callback"  # called the requester back on the number on file
+    in_person = "in_person"  # photo ID checked at the desk
+    manager = "manager"  # the requester's manager confirmed
+    video = "video"  # video call, face matched the directory photo
+    registered_device = "registered_device"  # approved a push on their registered MFA device
+
+
+class VerifyIdentityInput(ActionInput):
+    method: VerificationMethod
+    note: str | None = Field(None, max_length=500)
+
+
+class AccessApprovalInput(ActionInput):
+    note: str | None = Field(None, max_length=500)

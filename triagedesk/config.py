@@ -151,6 +151,8 @@ def load_desk_config(policy_path: Path, catalog: Catalog) -> DeskConfig:
             escalation_queues={c.id: dict(c.escalation) for c in catalog.categories},
             categories=[c.id for c in catalog.categories],
             queues=list(catalog.queues),
+            verify_identity=[c.id for c in catalog.categories if c.verify_identity],
+            dual_approval=[c.id for c in catalog.categories if c.dual_approval],
         )
     except (KeyError, TypeError, ValueError) as err:
         raise ConfigError(f"{policy_path}: {err}") from err

@@ -175,6 +175,21 @@ class Sla(Model):
     pauses: list[SlaPause] = Field(default_factory=list)
 
 
+class Verification(Model):
+    """How an agent confirmed the requester is who they say (call-back, in person, ...)."""
+
+    method: str
+    by: str
+    at: datetime
+    note: str | None = None
+
+
+class AccessApproval(Model):
+    by: str
+    at: datetime
+    note: str | None = None
+
+
 class Ticket(Model):
     """The live ticket: what the workflow holds and what `GET /v1/tickets/{id}` returns."""
 
@@ -210,6 +225,8 @@ class Ticket(Model):
     reopen_count: int = 0
     reassignment_count: int = 0
     redactions: list[str] = Field(default_factory=list)
+    identity_verified: Verification | None = None
+    access_approvals: list[AccessApproval] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None = None
@@ -261,6 +278,9 @@ class DeskConfig(Model):
     escalation_queues: dict[str, dict[int, str]] = Field(default_factory=dict)
     categories: list[str] = Field(default_factory=list)
     queues: list[str] = Field(default_factory=list)
+    # Categories whose tickets need a verified requester / a second person's approval to resolve.
+    verify_identity: list[str] = Field(default_factory=list)
+    dual_approval: list[str] = Field(default_factory=list)
     search_attributes: bool = True
     # Continue-as-new once the run's history passes this many events (or when Temporal suggests).
     history_limit: int = 8000

@@ -33,6 +33,7 @@ from triagedesk.types import (
     Status,
     Ticket,
 )
+from workflows.access import AccessControls
 from workflows.escalation import EscalationActions
 from workflows.machine import ALLOWED, SYSTEM, InvalidInput, InvalidState, NotFound, iso, plain
 
@@ -40,7 +41,7 @@ S = Status
 __all__ = ["SYSTEM", "InvalidInput", "InvalidState", "NotFound", "TicketMachine"]
 
 
-class TicketMachine(EscalationActions):
+class TicketMachine(EscalationActions, AccessControls):
     # --- agent actions -------------------------------------------------------------------
 
     def acknowledge(self, inp: ActionInput, now: datetime) -> None:

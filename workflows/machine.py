@@ -28,6 +28,8 @@ ALLOWED: dict[str, frozenset[Status]] = {
     "cancel": OPEN_STATUSES,
     "article_feedback": OPEN_STATUSES - {S.new},
     "duplicate": OPEN_STATUSES - {S.new},
+    "verify_identity": OPEN_STATUSES - {S.new},
+    "approve_access": OPEN_STATUSES - {S.new},
 }
 SYSTEM = "system"
 MAX_TIER = 4

@@ -20,6 +20,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from triagedesk.action_types import (
+        AccessApprovalInput,
         ActionInput,
         ArticleFeedbackInput,
         AssignInput,
@@ -30,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         ReasonInput,
         ResolveInput,
         TriageDecisionInput,
+        VerifyIdentityInput,
     )
     from triagedesk.search_attributes import changed_updates, ticket_values
     from triagedesk.types import (
@@ -367,6 +369,22 @@ class TicketWorkflow(TicketLinks, TicketUpkeep):
     @cancel.validator
     def _check_cancel(self, inp: ReasonInput) -> None:
         self._validate("cancel", inp)
+
+    @workflow.update
+    async def verify_identity(self, inp: VerifyIdentityInput) -> Ticket:
+        return await self._apply(lambda m: m.verify_identity(inp, workflow.now()))
+
+    @verify_identity.validator
+    def _check_verify_identity(self, inp: VerifyIdentityInput) -> None:
+        self._validate("verify_identity", inp)
+
+    @workflow.update
+    async def approve_access(self, inp: AccessApprovalInput) -> Ticket:
+        return await self._apply(lambda m: m.approve_access(inp, workflow.now()))
+
+    @approve_access.validator
+    def _check_approve_access(self, inp: AccessApprovalInput) -> None:
+        self._validate("approve_access", inp)
 
     @workflow.update
     async def article_feedback(self, inp: ArticleFeedbackInput) -> Ticket:

@@ -11,11 +11,13 @@ from api.auth import Principal
 from api.deps import ContextDep, EscalationDecider, TicketActor
 from api.routes.tickets import ERRORS
 from api.schemas import (
+    ApprovalBody,
     AssignBody,
     ConfirmBody,
     DecisionBody,
     EscalateBody,
     FeedbackBody,
+    IdentityBody,
     NoteBody,
     ReasonBody,
     ResolveBody,
@@ -23,6 +25,7 @@ from api.schemas import (
 )
 from api.ticket_service import TicketService
 from triagedesk.action_types import (
+    AccessApprovalInput,
     ActionInput,
     ArticleFeedbackInput,
     AssignInput,
@@ -34,6 +37,7 @@ from triagedesk.action_types import (
     ReasonInput,
     ResolveInput,
     TriageDecisionInput,
+    VerifyIdentityInput,
 )
 from triagedesk.types import Handoff, Ticket
 
@@ -128,6 +132,27 @@ async def resolve(
     return await _act(
         context, ticket_id, who, "resolve", ResolveInput(actor=who.actor, resolution=text)
     )
+
+
+@router.post("/identity", response_model=Ticket)
+async def verify_identity(
+    ticket_id: str, body: IdentityBody, context: ContextDep, who: TicketActor
+) -> Ticket:
+    """Record how the requester's identity was verified. Password, MFA and access tickets
+    cannot be resolved without it."""
+    text = context.redactor.redact(body.note)[0] if body.note else None
+    arg = VerifyIdentityInput(actor=who.actor, method=body.method, note=text)
+    return await _act(context, ticket_id, who, "verify_identity", arg)
+
+
+@router.post("/approvals", response_model=Ticket)
+async def approve_access(
+    ticket_id: str, context: ContextDep, who: EscalationDecider, body: ApprovalBody | None = None
+) -> Ticket:
+    """A supervisor's second approval of an access grant; the resolver must be someone else."""
+    note = context.redactor.redact(body.note)[0] if body and body.note else None
+    arg = AccessApprovalInput(actor=who.actor, note=note)
+    return await _act(context, ticket_id, who, "approve_access", arg)
 
 
 @router.post("/confirm", response_model=Ticket)
