@@ -43,6 +43,7 @@ class LookupActivities:
             self.kb_article,
             self.find_problems,
             self.kb_import,
+            self.forget_tickets,
         ]
 
     def _kb(self) -> KnowledgeBase:
@@ -125,3 +126,10 @@ class LookupActivities:
         except KbError as err:
             raise ApplicationError(str(err), type="ImportFailed", non_retryable=True) from err
         return report.model_dump(mode="json")
+
+    @activity.defn(name="forget_tickets")
+    async def forget_tickets(self, arg: dict[str, Any]) -> dict[str, Any]:
+        """Drops tickets from the duplicate/problem index: a requester's erasure."""
+        index = self._index()
+        removed = await asyncio.to_thread(index.forget, list(arg["ticket_ids"]))
+        return {"removed": removed}

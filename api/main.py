@@ -20,6 +20,7 @@ from api.routes import (
     metrics,
     ops_metrics,
     reports,
+    requesters,
     tickets,
 )
 from api.routes.incidents import REVIEW_LIMIT
@@ -57,8 +58,9 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.add_middleware(errors.BodyLimitMiddleware, limit_for=body_limit)
     for module in (health, tickets, actions, kb, incidents):
         app.include_router(module.router)
-    for module in (me, metrics, reports, ops_metrics, console):
+    for module in (me, metrics, reports, requesters, ops_metrics, console):
         app.include_router(module.router)
+    app.include_router(requesters.reads_router)
     app.mount(CONSOLE_STATIC_PATH, console.static_app(), name="console-static")
     return app
 

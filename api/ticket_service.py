@@ -145,17 +145,30 @@ class TicketService:
             ) from err
 
     def visible(self, ticket: dict[str, Any], principal: Principal) -> bool:
-        restricted = ticket.get("queue") in self.context.catalog.restricted_queues()
-        return not restricted or principal.can("restricted:read")
+        hidden = self.context.catalog.hidden_queues(
+            principal.can("restricted:read"), principal.name
+        )
+        return ticket.get("queue") not in hidden
 
-    async def get(self, ticket_id: str, principal: Principal) -> dict[str, Any]:
+    async def get(
+        self, ticket_id: str, principal: Principal, what: str = "ticket"
+    ) -> dict[str, Any]:
         ticket = await asyncio.to_thread(self._stored, ticket_id)
         if ticket is None:
             ticket = await self._live(ticket_id)
         if ticket is None or not self.visible(ticket, principal):
             # Restricted tickets answer 404 like missing ones, so their existence does not leak.
             raise ApiError(404, "not_found", f"no ticket {ticket_id}")
+        if ticket.get("queue") in self.context.catalog.restricted_queues():
+            await asyncio.to_thread(self._log_read, ticket_id, principal.actor, what)
         return ticket
+
+    def _log_read(self, ticket_id: str, actor: str, what: str) -> None:
+        try:
+            self.context.store.record_read(ticket_id, actor, what)
+        except StoreUnavailable as err:  # no read of a restricted ticket goes unrecorded
+            raise ApiError(503, "store_unavailable", "the audit store is unreachable; retry",
+                           headers={"Retry-After": "5"}) from err  # fmt: skip
 
     async def _live(self, ticket_id: str) -> dict[str, Any] | None:
         client = await self.context.temporal.client()

@@ -109,6 +109,15 @@ class TicketIndex:
         with self._lock:
             self.client.set_payload(self.collection, payload, points=[point_of(ticket_id)])
 
+    def forget(self, ticket_ids: list[str]) -> int:
+        """Removes tickets from the index (a requester's erasure); returns how many were there."""
+        self.ensure()
+        points = [point_of(t) for t in ticket_ids]
+        with self._lock:
+            found = len(self.client.retrieve(self.collection, points, with_payload=False))
+            self.client.delete(self.collection, points_selector=qm.PointIdsList(points=points))
+        return found
+
     def similar_open(
         self,
         vector: np.ndarray,

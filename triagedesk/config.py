@@ -24,6 +24,7 @@ class QueueDef(BaseModel):
     tier: int
     description: str = ""
     restricted: bool = False
+    members: list[str] = Field(default_factory=list)  # agents who may see a restricted queue
 
 
 class ServiceDef(BaseModel):
@@ -71,6 +72,15 @@ class Catalog(BaseModel):
 
     def restricted_queues(self) -> set[str]:
         return {name for name, queue in self.queues.items() if queue.restricted}
+
+    def hidden_queues(self, sees_all: bool, name: str) -> set[str]:
+        """The restricted queues someone may not see: all of them, but those they are a member
+        of; none for supervisors and admins (`sees_all`)."""
+        if sees_all:
+            return set()
+        return {
+            q for q, queue in self.queues.items() if queue.restricted and name not in queue.members
+        }
 
     def escalation_queue(self, category_id: str | None, tier: int) -> str:
         category = self.category(category_id) if category_id else None

@@ -6,6 +6,7 @@ intake replaces them with a marker naming what was removed; the ticket records w
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -113,3 +114,11 @@ class Redactor:
         whole = match.group(0)
         masked = MASK.format(kind=pattern.kind)
         return whole[: start - whole_start] + masked + whole[end - whole_start :]
+
+
+ERASED = "[erased]"
+
+
+def pseudonym(requester_id: str) -> str:
+    """What an erased requester becomes: stable, so KPIs still count them once; not their id."""
+    return "erased-" + hashlib.sha256(requester_id.encode()).hexdigest()[:12]

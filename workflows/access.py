@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from triagedesk.action_types import AccessApprovalInput, ResolveInput, VerifyIdentityInput
-from triagedesk.types import AccessApproval, Verification
+from triagedesk.action_types import (
+    AccessApprovalInput,
+    ActionInput,
+    ResolveInput,
+    VerifyIdentityInput,
+)
+from triagedesk.redaction import ERASED, pseudonym
+from triagedesk.types import AccessApproval, Requester, Verification
 from workflows.machine import InvalidInput, InvalidState, MachineCore
 
 
@@ -34,6 +40,15 @@ class AccessControls(MachineCore):
         self.check("approve_access", inp)
         self.ticket.access_approvals.append(AccessApproval(by=inp.actor, at=now, note=inp.note))
         self.emit("access_approved", inp.actor, now, note=inp.note)
+
+    def erase_personal_data(self, inp: ActionInput, now: datetime) -> None:
+        """A data subject's erasure: who they are and what they wrote go; the facts stay."""
+        self.check("erase", inp)
+        ticket = self.ticket
+        ticket.requester = Requester(id=pseudonym(ticket.requester.id))
+        ticket.subject = ticket.description = ERASED
+        ticket.external_id, ticket.metadata = None, {}
+        self.emit("personal_data_erased", inp.actor, now)
 
     def _check_resolve(self, inp: ResolveInput | None) -> None:
         if inp is None:

@@ -16,7 +16,14 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from triagedesk.types import LookupInput
 
-LOOKUPS = {"preview_triage", "kb_search", "kb_article", "find_problems", "kb_import"}
+LOOKUPS = {
+    "preview_triage",
+    "kb_search",
+    "kb_article",
+    "find_problems",
+    "kb_import",
+    "forget_tickets",
+}
 RETRY = RetryPolicy(maximum_attempts=2, initial_interval=timedelta(milliseconds=200))
 
 

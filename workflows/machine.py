@@ -30,6 +30,7 @@ ALLOWED: dict[str, frozenset[Status]] = {
     "duplicate": OPEN_STATUSES - {S.new},
     "verify_identity": OPEN_STATUSES - {S.new},
     "approve_access": OPEN_STATUSES - {S.new},
+    "erase": frozenset(Status),
 }
 SYSTEM = "system"
 MAX_TIER = 4

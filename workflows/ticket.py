@@ -387,6 +387,14 @@ class TicketWorkflow(TicketLinks, TicketUpkeep):
         self._validate("approve_access", inp)
 
     @workflow.update
+    async def erase_personal_data(self, inp: ActionInput) -> Ticket:
+        return await self._apply(lambda m: m.erase_personal_data(inp, workflow.now()))
+
+    @erase_personal_data.validator
+    def _check_erase(self, inp: ActionInput) -> None:
+        self._validate("erase", inp)
+
+    @workflow.update
     async def article_feedback(self, inp: ArticleFeedbackInput) -> Ticket:
         return await self._apply(lambda m: m.article_feedback(inp, workflow.now()))
 

@@ -71,7 +71,7 @@ def list_tickets(
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> TicketsPage:
     """Tickets from the store, newest first; pass `next_cursor` back as `cursor` for more."""
-    restricted = context.catalog.restricted_queues()
+    hidden = context.catalog.hidden_queues(principal.can("restricted:read"), principal.name)
     flt = TicketFilter(
         status=_enum_values(_split(status), Status, "status"),
         priority=_enum_values(_split(priority), Priority, "priority"),
@@ -80,7 +80,7 @@ def list_tickets(
         category=_split(category),
         assignee=assignee,
         breached=breached,
-        hidden_queues=set() if principal.can("restricted:read") else restricted,
+        hidden_queues=hidden,
     )
     try:
         page = context.store.list_tickets(flt, limit, cursor)
@@ -101,6 +101,6 @@ async def get_ticket(ticket_id: str, context: ContextDep, principal: TicketReade
 @router.get("/{ticket_id}/events", response_model=EventsPage, responses=ERRORS)
 async def ticket_events(ticket_id: str, context: ContextDep, principal: TicketReader) -> EventsPage:
     """The audit trail: every change with its seq, type, actor, time and data."""
-    await TicketService(context).get(ticket_id, principal)
+    await TicketService(context).get(ticket_id, principal, what="events")
     events = await asyncio.to_thread(context.store.events, ticket_id)
     return EventsPage(data=events)

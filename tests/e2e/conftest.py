@@ -6,6 +6,7 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from triagedesk.search_attributes import ALL_KEYS
 from triagedesk.settings import Settings
 from triagedesk.store import Store
 from worker.main import build_activities, build_worker
-from worker.services import build_services
+from worker.services import Services, build_services
 
 TOKENS = {
     "intake": "intake-token-0123456789",
@@ -176,4 +177,26 @@ async def stack(
     transport = httpx.ASGITransport(app=app)
     async with worker, httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield Stack(http=http, settings=settings, store=store, env=local_env)
+    store.dispose()
+
+
+@asynccontextmanager
+async def custom_stack(
+    env: WorkflowEnvironment,
+    settings: Settings,
+    qdrant: QdrantClient | None,
+    tune: Callable[[Services], None] = lambda _s: None,
+) -> AsyncIterator[Stack]:
+    """A stack whose worker services the test can adjust (model polling, Qdrant)."""
+    store = Store(settings.resolved_database_url)
+    store.create_schema()
+    context = AppContext.from_settings(settings, store)
+    context.temporal.use(env.client)
+    collection = f"tickets_{uuid.uuid4().hex[:8]}"
+    services = build_services(settings, store, qdrant=qdrant, ticket_collection=collection)
+    tune(services)
+    worker = build_worker(env.client, settings.task_queue, build_activities(services, env.client))
+    transport = httpx.ASGITransport(app=create_app(settings, context))
+    async with worker, httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield Stack(http=http, settings=settings, store=store, env=env)
     store.dispose()

@@ -5,51 +5,22 @@ fallbacks when the model folder is broken or Qdrant is unreachable."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from qdrant_client import QdrantClient
 from temporalio.testing import WorkflowEnvironment
 
-from api.context import AppContext
-from api.main import create_app
 from datasets.synthetic import generate
 from ml.heads import SearchOptions
 from ml.train import train
-from tests.e2e.conftest import Stack, stack_settings
-from triagedesk.settings import Settings
-from triagedesk.store import Store
-from worker.main import build_activities, build_worker
-from worker.services import Services, build_services
+from tests.e2e.conftest import Stack, custom_stack, stack_settings
+from worker.services import Services
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
 PRINTER = {"subject": "Printer shows paper jam", "description": "Nothing is stuck but it jams."}
-
-
-@asynccontextmanager
-async def custom_stack(
-    env: WorkflowEnvironment,
-    settings: Settings,
-    qdrant: QdrantClient | None,
-    tune: Callable[[Services], None] = lambda _s: None,
-) -> AsyncIterator[Stack]:
-    """A stack whose worker services the test can adjust (model polling, Qdrant)."""
-    store = Store(settings.resolved_database_url)
-    store.create_schema()
-    context = AppContext.from_settings(settings, store)
-    context.temporal.use(env.client)
-    services = build_services(settings, store, qdrant=qdrant, ticket_collection="t_ml")
-    tune(services)
-    worker = build_worker(env.client, settings.task_queue, build_activities(services, env.client))
-    transport = httpx.ASGITransport(app=create_app(settings, context))
-    async with worker, httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield Stack(http=http, settings=settings, store=store, env=env)
-    store.dispose()
 
 
 async def test_ticket_gets_articles_and_agents_can_search_preview_and_rate(stack: Stack) -> None:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from triagedesk.store.incidents import IncidentQueries
+from triagedesk.store.privacy import PrivacyQueries
 from triagedesk.store.schema import metadata, notifications, ticket_events, tickets
 from triagedesk.types import Ticket, TicketEvent
 
@@ -121,7 +122,7 @@ def projection_row(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-class Store(IncidentQueries):
+class Store(IncidentQueries, PrivacyQueries):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)

@@ -114,6 +114,18 @@ triage_previews = Table(
     Index("ix_triage_previews_at", "at"),
 )
 
+# Who read a restricted ticket, when, and what (the ticket or its audit trail).
+restricted_reads = Table(
+    "restricted_reads",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(64), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("what", String(32), nullable=False),
+    Index("ix_restricted_reads_ticket", "ticket_id"),
+)
+
 incidents = Table(
     "incidents",
     metadata,
