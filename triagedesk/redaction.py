@@ -82,6 +82,30 @@ BUILT_IN: list[Pattern] = [
         group=1,
     ),
     Pattern("card_number", re.compile(r"\b(?:\d[ -]?){12,18}\d\b"), check=luhn_ok),
+    # National identity numbers: US social security numbers, UK National Insurance numbers.
+    Pattern("national_id", re.compile(r"\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b")),
+    Pattern(
+        "national_id",
+        re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b"),
+    ),
+    Pattern(
+        "national_id",
+        re.compile(
+            r"(?i)\b(?:ssn|social security|national (?:id|insurance)|passport|id card|"
+            r"personalausweis|dni|nif)\s*(?:no\.?|number|#)?\s*[:#]?\s*([A-Z0-9][A-Z0-9 -]{5,18}\d)"
+        ),
+        group=1,
+    ),
+    # Health card and patient numbers: named as such (NHS, Medicare, insurance card, MRN).
+    Pattern(
+        "health_id",
+        re.compile(
+            r"(?i)\b(?:nhs|chi|medicare|health ?card|health insurance|insurance card|mrn|"
+            r"patient (?:id|number)|medical record)\s*(?:no\.?|number|#)?\s*[:#]?\s*"
+            r"([A-Z0-9][A-Z0-9 -]{5,18}[A-Z0-9])"
+        ),
+        group=1,
+    ),
 ]
 
 
