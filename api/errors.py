@@ -1,4 +1,5 @@
-"""One error shape for every failure: `{"error": {"error", "message", "details"}}`."""
+"""One error shape for every failure: `{"error": {"error", "message", "details"}}`, and the
+OpenAPI declaration of routes that answer text, so their errors stay documented as JSON."""
 
 from __future__ import annotations
 
@@ -138,6 +139,13 @@ def _replay(body: bytes, original: Receive) -> Receive:
         return await original()
 
     return receive
+
+
+def text_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a route answering text in these media types. Such a route takes
+    `response_class=Response`: with a text response class FastAPI would also declare every JSON
+    error under that text media type, and clients (and schema checks) would expect text errors."""
+    return {200: {"content": {media: {"schema": {"type": "string"}} for media in media_types}}}
 
 
 def json_dumps(value: Any) -> str:

@@ -146,13 +146,22 @@ class FeedbackBody(Strict):
     helpful: StrictBool
 
 
-class IdentityBody(Strict):
+class OptionalNote(Strict):
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+    @field_validator("note")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        """A form's empty note field means no note."""
+        return value.strip() or None if value is not None else None
+
+
+class IdentityBody(OptionalNote):
     method: VerificationMethod = Field(description="How the requester's identity was checked.")
-    note: Annotated[Text, Field(max_length=500)] | None = None
 
 
-class ApprovalBody(Strict):
-    note: Annotated[Text, Field(max_length=500)] | None = None
+class ApprovalBody(OptionalNote):
+    pass
 
 
 class ErrorDetail(BaseModel):

@@ -7,12 +7,18 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from api.deps import ContextDep
 from api.errors import ApiError
 from triagedesk.store import StoreUnavailable
 
 router = APIRouter(tags=["health"])
+
+
+class Readiness(BaseModel):
+    status: str
+    checks: dict[str, str]
 
 
 @router.get("/healthz")
@@ -38,7 +44,7 @@ def _store_ok(context: Any) -> str:
     return "ok"
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={200: {"model": Readiness}, 503: {"model": Readiness}})
 async def readyz(context: ContextDep) -> JSONResponse:
     """Ready when Temporal and the store both answer; 503 names what is down."""
     checks = {

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import ContextDep, IncidentManager, IncidentReader, TicketActor
-from api.errors import ApiError
+from api.errors import ApiError, text_responses
 from api.incident_service import IncidentService
 from api.lookup import ask
 from api.routes.tickets import ERRORS
@@ -143,7 +143,11 @@ async def resolve(
     return await IncidentService(context).act(incident_id, "resolve", arg)
 
 
-@router.get("/v1/incidents/{incident_id}/review", response_class=PlainTextResponse)
+@router.get(
+    "/v1/incidents/{incident_id}/review",
+    response_class=Response,
+    responses=text_responses("text/markdown"),
+)
 async def get_review(
     incident_id: str, context: ContextDep, _who: IncidentReader, draft: bool = False
 ) -> PlainTextResponse:
@@ -153,7 +157,19 @@ async def get_review(
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8", headers=headers)
 
 
-@router.put("/v1/incidents/{incident_id}/review", status_code=204)
+# The body is read by hand (Markdown or JSON), so the schema declares both media types itself.
+REVIEW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/markdown": {"schema": {"type": "string", "minLength": 1}},
+            "application/json": {"schema": ReviewBody.model_json_schema()},
+        },
+    }
+}
+
+
+@router.put("/v1/incidents/{incident_id}/review", status_code=204, openapi_extra=REVIEW_BODY)
 async def put_review(
     incident_id: str, request: Request, context: ContextDep, who: IncidentManager
 ) -> Response:

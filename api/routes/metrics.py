@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from api.auth import Principal
 from api.context import AppContext
 from api.deps import ContextDep, require
-from api.errors import ApiError
+from api.errors import ApiError, text_responses
 from api.routes.tickets import ERRORS
 from triagedesk.kpis import GROUP_BY, Kpis, Period, compute, to_csv
 from triagedesk.kpis.reads import load_events, load_previews
@@ -115,7 +115,7 @@ def csv_response(kpis: Kpis) -> Response:
     )
 
 
-@router.get("/kpis", response_model=None)
+@router.get("/kpis", response_model=None, responses=text_responses("text/csv"))
 async def kpis(
     context: ContextDep,
     principal: MetricsReader,
@@ -133,7 +133,7 @@ async def kpis(
     return JSONResponse(figures.as_json())
 
 
-@router.get("/kpis.csv", response_class=Response)
+@router.get("/kpis.csv", response_class=Response, responses=text_responses("text/csv"))
 async def kpis_csv(
     context: ContextDep,
     principal: MetricsReader,

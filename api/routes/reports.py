@@ -12,7 +12,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from api.context import AppContext
 from api.deps import ContextDep
-from api.errors import ApiError
+from api.errors import ApiError, text_responses
 from api.routes.metrics import MetricsReader, hidden_queues, invalid
 from api.routes.tickets import ERRORS
 from api.templating import SECURITY_HEADERS, html_templates, markdown_templates
@@ -52,7 +52,9 @@ def _wants_html(format: str | None, accept: str | None) -> bool:
     return "text/html" in (accept or "")
 
 
-@router.get("/monthly", response_class=PlainTextResponse)
+@router.get(
+    "/monthly", response_class=Response, responses=text_responses("text/markdown", "text/html")
+)
 async def monthly(
     request: Request,
     context: ContextDep,

@@ -221,3 +221,33 @@ async def test_dashboard_draws_its_charts_and_exports_csv(
     await page.get_by_role("button", name="Show").click()
     await expect(page.locator('#range-form [data-error-for="from"]')).to_contain_text("swap")
     assert tab.errors == []
+
+
+async def test_password_reset_is_resolved_only_after_the_agent_records_verification(
+    console: Console, tab_factory: TabFactory
+) -> None:
+    ticket = await console.triaged(
+        subject="Forgot my password", description="Reset please. My old password is Winter2026x"
+    )
+    tab: Tab = await tab_factory()
+    await tab.sign_in("agent")
+    await tab.open(f"/console/tickets/{ticket['id']}")
+    page = tab.page
+    await expect(page.locator("#t-facts")).to_contain_text("password masked at intake")
+    await expect(page.locator("#t-description")).not_to_contain_text("Winter2026x")
+    await expect(page.get_by_text("Approve the access grant")).to_be_hidden()  # agents don't
+    await page.locator("summary", has_text="Resolve").click()
+    resolve = page.locator("#resolve-form")
+    await resolve.get_by_label("Resolution").fill("Reset, user signed in")
+    await resolve.get_by_role("button", name="Resolve").click()
+    await expect(page.locator("#action-error")).to_contain_text("identity verified first")
+    await page.get_by_text("Verify the requester's identity").click()
+    form = page.locator("#identity-form")
+    await form.get_by_label("How").select_option("callback")
+    await form.get_by_role("button", name="Record verification").click()
+    await expect(page.locator("#action-status")).to_have_text("Identity verification recorded.")
+    await expect(page.locator("#t-facts")).to_contain_text("verified (callback) by agent:ana")
+    await resolve.get_by_label("Resolution").fill("Reset, user signed in")
+    await resolve.get_by_role("button", name="Resolve").click()
+    await expect(page.locator("#t-status")).to_have_text("resolved")
+    assert tab.errors == []

@@ -33,6 +33,9 @@ function renderHead(t) {
     ["Priority", t.priority], ["Tier", t.tier], ["Queue", t.queue], ["Category", t.category],
     ["Assignee", t.assignee ?? "unassigned"], ["Channel", t.channel],
     ["Created", when(t.created_at)], ["Updated", when(t.updated_at)],
+    ["Identity", t.identity_verified ? `verified (${t.identity_verified.method}) by ${t.identity_verified.by}` : "not verified"],
+    ["Access approvals", t.access_approvals.map((a) => a.by).join(", ") || "none"],
+    ["Redacted", t.redactions.length ? `yes: ${t.redactions.join(", ")} masked at intake` : "nothing"],
   ]);
   say($("#t-requester"), `From ${t.requester.name ?? t.requester.id}${t.requester.email ? ` <${t.requester.email}>` : ""}`);
   say($("#t-description"), t.description);
@@ -162,6 +165,8 @@ function wire() {
     "#override-form": ["triage", "Override saved."],
     "#note-form": ["notes", "Note added."],
     "#escalate-form": ["escalations", "Escalation requested."],
+    "#identity-form": ["identity", "Identity verification recorded."],
+    "#approval-form": ["approvals", "Access approved."],
     "#resolve-form": ["resolve", "Ticket resolved."],
   };
   for (const [selector, [path, message]] of Object.entries(forms)) {
