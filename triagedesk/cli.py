@@ -51,6 +51,38 @@ def worker() -> None:
     main(Settings())
 
 
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+app.add_typer(tokens_app, name="tokens")
+
+
+@tokens_app.command("add")
+def tokens_add(
+    role: str = typer.Argument(..., help="intake, agent, supervisor or admin"),
+    name: str = typer.Argument(..., help="Who holds it: a person or a system, e.g. ana"),
+    expires: str = typer.Option("", help="Last valid day, YYYY-MM-DD"),
+) -> None:
+    """Create a token: the tokens file keeps only its SHA-256, the token is shown once. Running
+    API processes pick it up without a restart; delete its line to revoke it."""
+    import secrets
+
+    from api.auth import TokenError, digest, parse_entry
+
+    token = secrets.token_urlsafe(24)
+    line = f"{role}:{name}:sha256={digest(token).hex()}" + (f":{expires}" if expires else "")
+    try:
+        parse_entry(line, "the new token")
+    except (TokenError, ValueError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    path = Settings().resolved_tokens_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    path.chmod(0o600)
+    typer.echo(f"added {role} token for {name} to {path}; it is shown only now:")
+    typer.echo(token)
+
+
 kb_app = typer.Typer(help="The knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
