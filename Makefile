@@ -41,5 +41,11 @@ browser-deps:
 test-slow: $(STAMP)
 	$(VENV)/bin/pytest -m slow -q
 
+# The long schema fuzz: the same test as in `make test` with 200 examples per operation (each
+# sent with no token and as every role); it takes many minutes, so pytest's per-test timeout is off.
+.PHONY: fuzz
+fuzz: $(STAMP)
+	TRIAGEDESK_FUZZ_EXAMPLES=$${TRIAGEDESK_FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest -q tests/fuzz -o timeout=0
+
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

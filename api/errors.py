@@ -95,7 +95,8 @@ def install(app: FastAPI) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuses bodies over the limit with 413 before any route parses them."""
+    """The gate every request body passes before a route parses it: over the limit is 413, and
+    JSON whose text is not Unicode is 422 (see `has_unpaired_surrogate`)."""
 
     def __init__(self, app: ASGIApp, limit_for: Callable[[str], int] | None = None) -> None:
         self.app = app
@@ -106,7 +107,8 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = self.limit_for(scope["path"])
-        declared = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)
             return
@@ -118,6 +120,9 @@ class BodyLimitMiddleware:
             if len(body) > limit:
                 await self._refuse(scope, receive, send, limit)
                 return
+        if has_unpaired_surrogate(body, headers.get(b"content-type", b"").decode("latin-1")):
+            await self._refuse_text(scope, receive, send)
+            return
         await self.app(scope, _replay(body, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
@@ -125,6 +130,36 @@ class BodyLimitMiddleware:
             413, "body_too_large", f"the request body is over {limit // 1024} KiB; send less"
         )
         await response(scope, receive, send)
+
+    async def _refuse_text(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            422,
+            "validation_error",
+            "the body has text that is not Unicode (an unpaired surrogate escape such as "
+            "\\ud800); send UTF-8 text",
+        )
+        await response(scope, receive, send)
+
+
+def is_json(content_type: str) -> bool:
+    """Whether FastAPI parses a body of this type as JSON (it does when none is given)."""
+    media = content_type.split(";")[0].strip().lower()
+    subtype = media.partition("/")[2]
+    return not media or subtype == "json" or subtype.endswith("+json")
+
+
+def has_unpaired_surrogate(body: bytes, content_type: str) -> bool:
+    """JSON may escape half of a UTF-16 pair (`"\\ud800"`). Python parses it, but the string
+    cannot be encoded again, so the store, Temporal and every response would fail on it."""
+    if not body or not is_json(content_type):
+        return False
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):  # malformed or too deep: FastAPI answers 400 itself
+        return False
+    return False
 
 
 def _replay(body: bytes, original: Receive) -> Receive:

@@ -26,6 +26,7 @@ MetricsReader = Annotated[Principal, Depends(require("metrics:read"))]
 DEFAULT_DAYS = 30
 MAX_DAYS = 731
 FORMATS = ("json", "csv")
+IN_RANGE = "use dates between 0001-01-01 and 9999-12-30"
 
 
 def invalid(field: str, message: str) -> ApiError:
@@ -45,15 +46,25 @@ def parse_moment(text: str, field: str, end_of_day: bool) -> datetime:
             moment = datetime.combine(day, time(), UTC)
             return moment + timedelta(days=1) if end_of_day else moment
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     except ValueError as err:
         raise invalid(field, f"{text!r} is not a date; use YYYY-MM-DD or an ISO date-time") from err
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except OverflowError as err:  # the day after 9999-12-31, or a UTC offset past either end
+        raise invalid(field, f"{text!r} is past the end of the calendar; {IN_RANGE}") from err
+
+
+def days_before(moment: datetime, days: int) -> datetime:
+    try:
+        return moment - timedelta(days)
+    except OverflowError as err:
+        message = f"the default {days} days before it would start before year 1; send from too"
+        raise invalid("to", message) from err
 
 
 def query_period(start: str | None, end: str | None, now: datetime) -> Period:
     until = parse_moment(end, "to", end_of_day=True) if end else now
     since = (
-        parse_moment(start, "from", end_of_day=False) if start else until - timedelta(DEFAULT_DAYS)
+        parse_moment(start, "from", end_of_day=False) if start else days_before(until, DEFAULT_DAYS)
     )
     if since >= until:
         raise invalid(

@@ -31,9 +31,14 @@ def _month(text: str | None, now: datetime) -> Period:
     if text is None:
         return previous_month(parse_month(f"{now:%Y-%m}"))
     try:
-        return parse_month(text)
+        month = parse_month(text)
     except ValueError as err:
         raise invalid("month", str(err)) from err
+    try:
+        previous_month(month)  # the review compares with it
+    except ValueError as err:
+        raise invalid("month", f"{text} has no month before it to compare with") from err
+    return month
 
 
 def _review(context: AppContext, month: Period, hidden: set[str]) -> MonthlyReview:

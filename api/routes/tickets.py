@@ -6,6 +6,7 @@ import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Response
+from pydantic import Field
 
 from api.deps import ContextDep, TicketCreator, TicketReader
 from api.errors import ApiError
@@ -15,6 +16,10 @@ from triagedesk.store import StoreUnavailable, TicketFilter
 from triagedesk.types import Priority, Status, Ticket
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+# The tiers tickets are triaged into (as in `TriageBody`); bounds also keep a huge number from
+# reaching the database, which cannot store it.
+Tier = Annotated[int, Field(ge=0, le=4)]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429, 503)
@@ -62,7 +67,7 @@ def list_tickets(
     principal: TicketReader,
     status: Annotated[list[str] | None, Query(description="e.g. status=new,triaged")] = None,
     priority: Annotated[list[str] | None, Query()] = None,
-    tier: Annotated[list[int] | None, Query()] = None,
+    tier: Annotated[list[Tier] | None, Query()] = None,
     queue: Annotated[list[str] | None, Query()] = None,
     category: Annotated[list[str] | None, Query()] = None,
     assignee: Annotated[str | None, Query(max_length=200)] = None,
