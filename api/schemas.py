@@ -47,7 +47,17 @@ def _email(value: str | None) -> str | None:
     return value
 
 
-Text = Annotated[StrictStr, AfterValidator(_no_control), AfterValidator(_not_blank)]
+# The schema says what the validators enforce, so clients (and fuzzers) can know: at least one
+# visible character, and no control characters other than tab, newline and carriage return.
+TEXT_PATTERN = (
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+)
+Text = Annotated[
+    StrictStr,
+    AfterValidator(_no_control),
+    AfterValidator(_not_blank),
+    Field(json_schema_extra={"pattern": TEXT_PATTERN}),
+]
 ShortText = Annotated[Text, Field(max_length=200)]
 
 
