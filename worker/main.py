@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -34,6 +35,10 @@ from workflows.retrain import RetrainWorkflow
 from workflows.ticket import TicketWorkflow
 
 log = logging.getLogger(__name__)
+
+# How long a stopping worker waits for the warm-up (model load, starter KB import) to finish:
+# exiting while that thread is inside torch aborts the process (pytorch/pytorch#38228).
+WARM_UP_WAIT_ON_STOP = 25.0
 
 WORKFLOWS: list[type] = [TicketWorkflow, MajorIncidentWorkflow, LookupWorkflow, RetrainWorkflow]
 
@@ -79,7 +84,7 @@ def build_worker(
     )
 
 
-def prepare(services: Services, activities: Sequence[Callable[..., Any]]) -> None:
+def prepare(services: Services, activities: Sequence[Callable[..., Any]]) -> threading.Thread:
     """Model loading and the starter KB happen in the background: the worker polls at once,
     and the first triage simply waits for the model if it is not ready yet."""
 
@@ -90,7 +95,7 @@ def prepare(services: Services, activities: Sequence[Callable[..., Any]]) -> Non
             if isinstance(owner, TriageActivities):
                 owner.warm_up()
 
-    in_background("warm-up", warm)
+    return in_background("warm-up", warm)
 
 
 async def run(settings: Settings) -> None:
@@ -99,7 +104,7 @@ async def run(settings: Settings) -> None:
     client = await connect(settings)
     services = build_services(settings, store)
     activities = build_activities(services, client)
-    prepare(services, activities)
+    warm_up = prepare(services, activities)
     await ensure_retrain_schedule(client, settings)
     worker = build_worker(client, settings.task_queue, activities)
     stop = asyncio.Event()
@@ -110,6 +115,9 @@ async def run(settings: Settings) -> None:
     async with worker:
         await stop.wait()
     log.info("worker stopped")
+    if warm_up.is_alive():
+        log.info("waiting for the warm-up to finish before exiting")
+        await asyncio.to_thread(warm_up.join, WARM_UP_WAIT_ON_STOP)
     if services.qdrant is not None:
         services.qdrant.close()
     store.dispose()
