@@ -92,6 +92,14 @@ class TicketService:
                 if fixed_id:
                     return await self._replayed(client, fixed_id, digest)
                 inp.ticket_id = new_ticket_id(now)
+            except RPCError as err:  # Temporal went away after the client connected
+                log.warning("temporal unavailable at intake: %s", err)
+                raise ApiError(
+                    503,
+                    "temporal_unavailable",
+                    "the workflow service is unreachable; nothing was filed, retry shortly",
+                    headers={"Retry-After": "5"},
+                ) from err
         raise ApiError(503, "busy", "could not allocate a ticket id; retry")
 
     async def _start(self, client: Client, inp: TicketWorkflowInput, digest: str) -> None:

@@ -129,3 +129,14 @@ def test_notification_is_remembered_once(store: Store) -> None:
     store.record_notification("T1:3:on_call", "T1", "on_call", ["log"], T0)
     store.record_notification("T1:3:on_call", "T1", "on_call", ["log"], T0)
     assert store.notification_sent("T1:3:on_call")
+
+
+def test_a_rewrite_at_the_same_seq_refreshes_the_ticket(store: Store) -> None:
+    """A workflow task lost after its write re-runs: its result at that seq is the truth."""
+    first = ticket("T-SAME", 2, Status.triaged, category="printer")
+    event = TicketEvent(ticket_id="T-SAME", seq=2, type="triaged", actor="system", at=T0)
+    store.record([event], first)
+    assert store.record([event], ticket("T-SAME", 2, Status.triaged, category="vpn")) == 0
+    assert store.get_ticket("T-SAME")["category"] == "vpn"  # type: ignore[index]
+    store.record([], ticket("T-SAME", 1, Status.new, category="printer"))
+    assert store.get_ticket("T-SAME")["category"] == "vpn", "never backwards"  # type: ignore[index]

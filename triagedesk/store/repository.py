@@ -177,8 +177,10 @@ class Store(IncidentQueries, PrivacyQueries):
         row = projection_row(ticket)
         stmt = _insert(conn, tickets).values(**row)
         update = {k: getattr(stmt.excluded, k) for k in row if k != "id"}
+        # `<=`: a write at the same seq is the workflow's latest word on that state. After a lost
+        # workflow task, a re-run step (say triage) may have reached a different result.
         stmt = stmt.on_conflict_do_update(
-            index_elements=["id"], set_=update, where=tickets.c.last_seq < stmt.excluded.last_seq
+            index_elements=["id"], set_=update, where=tickets.c.last_seq <= stmt.excluded.last_seq
         )
         conn.execute(stmt)
 
