@@ -27,6 +27,7 @@ NOTIFY_TIMEOUT = timedelta(seconds=30)
 NOTIFY_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(minutes=1))
 
 E = TypeVar("E")
+AUDIT_AFTER_COMMIT = "audit-after-commit-v1"
 
 
 @dataclass
@@ -42,14 +43,22 @@ async def record_loop(
     stopping: Callable[[], bool],
     persisted: Callable[[E], None],
 ) -> None:
-    """Writes events in batches (idempotent on seq) through a local activity, until stopped and
-    empty. `make_input` builds the activity input from a batch and the current snapshot."""
+    """Writes events in batches (idempotent on seq) until stopped and empty. `make_input`
+    builds the activity input from a batch and the current snapshot.
+
+    A regular activity, not a local one: Temporal schedules it only once the workflow task that
+    produced the events is committed. A local activity ran inside the task, so a task lost to a
+    crash or a timeout had already written events that its re-run then wrote again, differently
+    (seen in the soak run: one ticket triaged twice in the audit trail). Histories from before
+    the change replay with the local activity they recorded."""
+    after_commit = workflow.patched(AUDIT_AFTER_COMMIT)
     while True:
         await workflow.wait_condition(lambda: bool(outbox.events) or stopping())
         if not outbox.events:
             return
         batch = list(outbox.events)
-        await workflow.execute_local_activity(
+        run = workflow.execute_activity if after_commit else workflow.execute_local_activity
+        await run(
             activity,
             make_input(batch),
             start_to_close_timeout=STORE_TIMEOUT,
