@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 from qdrant_client import QdrantClient
+from temporalio.client import WorkflowQueryFailedError
 from temporalio.testing import WorkflowEnvironment
 
 from api.context import AppContext
@@ -65,11 +66,16 @@ async def test_workflow_retries_writes_until_the_store_returns(
     worker_store.down = True
     ticket_id = await stack.file()
     handle = stack.env.client.get_workflow_handle(f"ticket-{ticket_id}")
-    for _ in range(50):
-        live = await handle.query("ticket", result_type=Ticket)
-        if live.status.value == "triaged":
+    live = None
+    for _ in range(100):
+        try:
+            live = await handle.query("ticket", result_type=Ticket)
+        except WorkflowQueryFailedError:  # "still being created": its first task has not run
+            live = None
+        if live is not None and live.status.value == "triaged":
             break
         await asyncio.sleep(0.1)
+    assert live is not None, "the workflow never answered its query"
     assert live.status.value == "triaged", "triage must not wait for the store"
     await asyncio.sleep(2)
     stored = stack.store.get_ticket(ticket_id)
