@@ -85,3 +85,34 @@ async def test_workflow_retries_writes_until_the_store_returns(
     assert caught_up["priority"] == live.priority.value if live.priority else True
     counts = Counter(e.type for e in stack.store.events(ticket_id))
     assert counts == Counter({"created": 1, "triaged": 1})
+
+
+async def test_readyz_reports_an_unreachable_database_while_intake_still_accepts(
+    local_env: WorkflowEnvironment, tmp_path: Path, kb_qdrant: QdrantClient
+) -> None:
+    """A real PostgreSQL URL nobody listens on: nothing simulated."""
+    dead = "postgresql+psycopg://postgres@127.0.0.1:9/test?connect_timeout=1"
+    settings = stack_settings(local_env, tmp_path, database_url=dead)
+    store = Store(dead)
+    context = AppContext.from_settings(settings, store)
+    context.temporal.use(local_env.client)
+    transport = httpx.ASGITransport(app=create_app(settings, context))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        ready = await http.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["temporal"] == "ok"
+        assert ready.json()["checks"]["store"] != "ok"
+        filed = await http.post(
+            "/v1/tickets",
+            json={
+                "subject": "Printer jams",
+                "description": "Floor 2",
+                "channel": "email",
+                "requester": {"id": "u-1"},
+            },
+            headers={"Authorization": "Bearer intake-token-0123456789"},
+        )
+        assert filed.status_code == 202, "intake does not need the store: the workflow has it"
+        handle = local_env.client.get_workflow_handle(f"ticket-{filed.json()['id']}")
+        assert (await handle.describe()).status is not None
+        await handle.terminate("test finished: no worker serves this queue")
+    store.dispose()
