@@ -34,6 +34,12 @@ class ApiError(Exception):
         self.headers = headers
 
 
+def store_unavailable(what: str = "the ticket store") -> ApiError:
+    """The 503 every route answers while the audit store cannot be reached."""
+    return ApiError(503, "store_unavailable", f"{what} is unreachable; retry",
+                    headers={"Retry-After": "5"})  # fmt: skip
+
+
 def error_response(
     status: int,
     code: str,

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal
 from api.context import AppContext
-from api.errors import ApiError
+from api.errors import ApiError, store_unavailable
 from api.schemas import TicketCreate
 from triagedesk.ids import idempotent_ticket_id, new_ticket_id
 from triagedesk.search_attributes import initial_attributes
@@ -145,12 +145,7 @@ class TicketService:
         try:
             return self.context.store.get_ticket(ticket_id)
         except StoreUnavailable as err:
-            raise ApiError(
-                503,
-                "store_unavailable",
-                "the ticket store is unreachable; retry",
-                headers={"Retry-After": "5"},
-            ) from err
+            raise store_unavailable() from err
 
     def visible(self, ticket: dict[str, Any], principal: Principal) -> bool:
         hidden = self.context.catalog.hidden_queues(
@@ -175,8 +170,7 @@ class TicketService:
         try:
             self.context.store.record_read(ticket_id, actor, what)
         except StoreUnavailable as err:  # no read of a restricted ticket goes unrecorded
-            raise ApiError(503, "store_unavailable", "the audit store is unreachable; retry",
-                           headers={"Retry-After": "5"}) from err  # fmt: skip
+            raise store_unavailable("the audit store") from err
 
     async def _live(self, ticket_id: str) -> dict[str, Any] | None:
         client = await self.context.temporal.client()

@@ -20,13 +20,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
 
 from triagedesk.redaction import Redactor
 from triagedesk.settings import Settings
 from triagedesk.store import Store, StoreUnavailable
-from triagedesk.store.schema import ticket_events, tickets
 
 DECISIONS = ("triage_accepted", "triage_overridden")
 LABELS = ("category", "priority", "tier", "queue")
@@ -55,20 +52,7 @@ def _labels(event_type: str, data: dict[str, Any]) -> dict[str, str]:
 
 def decisions(store: Store, since: datetime | None = None) -> list[dict[str, Any]]:
     """The last triage decision of every ticket decided since `since`, oldest first."""
-    e, t = ticket_events.c, tickets.c
-    query = (
-        select(e.ticket_id, e.type, e.at, e.data, t.doc)
-        .join(tickets, t.id == e.ticket_id)
-        .where(e.type.in_(DECISIONS))
-        .order_by(e.ticket_id, e.seq)
-    )
-    if since is not None:
-        query = query.where(e.at >= since)
-    try:
-        with store.engine.connect() as conn:
-            rows = conn.execute(query).all()
-    except OperationalError as err:
-        raise StoreUnavailable(f"store unavailable: {err.orig}") from err
+    rows = store.events_with_tickets(DECISIONS, since)
     last: dict[str, dict[str, Any]] = {}
     for row in rows:
         doc = row.doc or {}

@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from triagedesk.types import Notification
     from workflows.incident_state import IncidentMachine
     from workflows.machine import InvalidInput, InvalidState, NotFound
-    from workflows.outbox import NOTIFY_RETRY, NOTIFY_TIMEOUT, notify_loop, record_loop
+    from workflows.outbox import NOTIFY_RETRY, NOTIFY_TIMEOUT, start_writers
 
 CONFIG_TIMEOUT = timedelta(seconds=30)
 REJECTIONS = (InvalidState, InvalidInput, NotFound)
@@ -192,13 +192,14 @@ class MajorIncidentWorkflow:
                 error=error,
             )
 
-        stopping = lambda: self._stopping  # noqa: E731
-        return [
-            asyncio.create_task(
-                record_loop(machine.outbox, "record_incident", record_input, stopping, persisted)
-            ),
-            asyncio.create_task(notify_loop(machine.outbox, stopping, failed)),
-        ]
+        return start_writers(
+            machine.outbox,
+            "record_incident",
+            record_input,
+            lambda: self._stopping,
+            persisted,
+            failed,
+        )
 
     # --- messages --------------------------------------------------------------------------
 

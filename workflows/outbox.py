@@ -6,6 +6,7 @@ order, so a slow store or webhook delays the write but never the workflow's cloc
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -90,3 +91,18 @@ async def notify_loop(
             )
         except ActivityError as err:
             failed(notification, str(err.cause or err))
+
+
+def start_writers(
+    outbox: Outbox[E],
+    activity: str,
+    make_input: Callable[[list[E]], Any],
+    stopping: Callable[[], bool],
+    persisted: Callable[[E], None],
+    failed: Callable[[Notification, str], None],
+) -> list[asyncio.Task[None]]:
+    """The audit writer and the notification sender of one workflow, as background tasks."""
+    return [
+        asyncio.create_task(record_loop(outbox, activity, make_input, stopping, persisted)),
+        asyncio.create_task(notify_loop(outbox, stopping, failed)),
+    ]

@@ -50,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clocks import Timer
     from workflows.lifecycle import InvalidInput, InvalidState, NotFound, TicketMachine
     from workflows.opening import opening
-    from workflows.outbox import notify_loop, record_loop
+    from workflows.outbox import start_writers
     from workflows.ticket_links import TicketLinks
     from workflows.upkeep import TicketUpkeep
 
@@ -217,13 +217,9 @@ class TicketWorkflow(TicketLinks, TicketUpkeep):
                 error=error,
             )
 
-        stopping = lambda: self._stopping  # noqa: E731
-        return [
-            asyncio.create_task(
-                record_loop(machine.outbox, "record_events", record_input, stopping, persisted)
-            ),
-            asyncio.create_task(notify_loop(machine.outbox, stopping, failed)),
-        ]
+        return start_writers(
+            machine.outbox, "record_events", record_input, lambda: self._stopping, persisted, failed
+        )
 
     # --- queries and updates ---------------------------------------------------------------
 

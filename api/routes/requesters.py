@@ -20,7 +20,7 @@ from temporalio.service import RPCError
 
 from api.auth import Principal
 from api.deps import ContextDep, require
-from api.errors import ApiError
+from api.errors import ApiError, store_unavailable
 from api.lookup import ask
 from api.routes.tickets import ERRORS
 from triagedesk.action_types import ActionInput
@@ -48,7 +48,7 @@ def _store_call(fn: Any, *args: Any) -> Any:
     try:
         return fn(*args)
     except StoreUnavailable as err:
-        raise ApiError(503, "store_unavailable", str(err), headers={"Retry-After": "5"}) from err
+        raise store_unavailable() from err
 
 
 @router.get("/{requester_id}/export")

@@ -54,6 +54,21 @@ class PrivacyQueries:
             rows = conn.execute(query.order_by(restricted_reads.c.id)).all()
         return [{"actor": r.actor, "at": r.at.isoformat(), "what": r.what} for r in rows]
 
+    def events_with_tickets(self, types: tuple[str, ...], since: datetime | None) -> list[Any]:
+        """Events of these types (ticket_id, type, at, data) with their ticket's `doc`, in
+        (ticket, seq) order: what the training export reads."""
+        e, t = ticket_events.c, tickets.c
+        query = (
+            select(e.ticket_id, e.type, e.at, e.data, t.doc)
+            .join(tickets, t.id == e.ticket_id)
+            .where(e.type.in_(types))
+            .order_by(e.ticket_id, e.seq)
+        )
+        if since is not None:
+            query = query.where(e.at >= since)
+        with self._read() as conn:
+            return list(conn.execute(query).all())
+
     def requester_ticket_ids(self, requester_id: str) -> list[str]:
         query = select(tickets.c.id).where(tickets.c.requester_id == requester_id)
         with self._read() as conn:
